@@ -1,0 +1,338 @@
+"""Gate names, order and row slices of every PyTorch recurrent layer.
+
+PyTorch stores the gates of a recurrent layer as row blocks of one stacked matrix
+(``torch/nn/modules/rnn.py``):
+
+* ``nn.LSTM`` / ``nn.LSTMCell``: ``G = 4`` blocks in the order ``i, f, g, o``
+  (input, forget, cell candidate, output);
+* ``nn.GRU`` / ``nn.GRUCell``: ``G = 3`` blocks in the order ``r, z, n`` (reset, update, new),
+  with ``h' = (1 - z) * n + z * h``, so ``z`` is the *keep* gate;
+* ``nn.RNN`` / ``nn.RNNCell``: a single block, named ``h`` here.
+
+Shapes, for layer ``k`` and ``H_out = proj_size or hidden_size``:
+``weight_ih_l{k}`` is ``(G*H, in_k)`` with ``in_0 = input_size`` and ``in_k = D*H_out``;
+``weight_hh_l{k}`` is ``(G*H, H_out)``; ``bias_ih_l{k}``, ``bias_hh_l{k}`` are ``(G*H,)``;
+``weight_hr_l{k}`` (LSTM with ``proj_size > 0``) is ``(proj_size, H)``. The second direction
+adds the suffix ``_reverse``. Cells use ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
+
+:func:`gates` lists every gate block with a live view into its Parameter.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+
+from .errors import NoRecurrentModuleError
+
+__all__ = [
+    "GATES",
+    "KEEP_GATE",
+    "MATRIX_KINDS",
+    "GateBlock",
+    "Layout",
+    "ParamRef",
+    "find_recurrent",
+    "gates",
+    "is_recurrent",
+    "layout_of",
+    "parameters_of",
+]
+
+MatrixKind = Literal["input", "recurrent", "projection", "bias_ih", "bias_hh"]
+
+#: The matrix kinds of a recurrent layer, in PyTorch's registration order.
+MATRIX_KINDS: tuple[str, ...] = ("input", "recurrent", "bias_ih", "bias_hh", "projection")
+
+#: Gate names per family, in PyTorch's row-block order.
+GATES: dict[str, tuple[str, ...]] = {
+    "LSTM": ("i", "f", "g", "o"),
+    "GRU": ("r", "z", "n"),
+    "RNN": ("h",),
+}
+
+#: The gate whose bias sets the memory timescale: LSTM forget gate, GRU update (keep) gate.
+KEEP_GATE: dict[str, str] = {"LSTM": "f", "GRU": "z"}
+
+_PREFIX_KIND: dict[str, MatrixKind] = {
+    "weight_ih": "input",
+    "weight_hh": "recurrent",
+    "weight_hr": "projection",
+    "bias_ih": "bias_ih",
+    "bias_hh": "bias_hh",
+}
+_LAYER_RE = re.compile(r"^(weight_ih|weight_hh|weight_hr|bias_ih|bias_hh)(?:_l(\d+))?(_reverse)?$")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The structure of one recurrent module: family, gates and sizes.
+
+    ``family`` is ``"LSTM"``, ``"GRU"`` or ``"RNN"``; ``nonlinearity`` is ``"tanh"`` or ``"relu"``
+    for RNNs and ``None`` otherwise. Cells have ``num_layers == num_directions == 1``.
+    """
+
+    family: str
+    nonlinearity: str | None
+    is_cell: bool
+    input_size: int
+    hidden_size: int
+    proj_size: int
+    num_layers: int
+    num_directions: int
+    bias: bool
+    batch_first: bool
+
+    @property
+    def gate_names(self) -> tuple[str, ...]:
+        """Gate names in row-block order (``i, f, g, o`` / ``r, z, n`` / ``h``)."""
+        return GATES[self.family]
+
+    @property
+    def num_gates(self) -> int:
+        """``G``: the number of stacked row blocks."""
+        return len(self.gate_names)
+
+    @property
+    def hidden_out(self) -> int:
+        """``H_out = proj_size`` when set, else ``hidden_size``: the width of ``h``."""
+        return self.proj_size if self.proj_size > 0 else self.hidden_size
+
+    @property
+    def keep_gate(self) -> str | None:
+        """The gate whose bias sets the memory timescale (``f`` or ``z``), or ``None``."""
+        return KEEP_GATE.get(self.family)
+
+    def gate_slice(self, gate: str) -> slice:
+        """Row slice of ``gate`` in a stacked ``(G*H, ...)`` matrix or ``(G*H,)`` bias."""
+        k = self.gate_names.index(gate)
+        return slice(k * self.hidden_size, (k + 1) * self.hidden_size)
+
+
+def is_recurrent(module: nn.Module) -> bool:
+    """True for ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and the Cell classes (and subclasses)."""
+    return isinstance(module, nn.RNNBase | nn.RNNCellBase)
+
+
+def layout_of(module: nn.Module) -> Layout:
+    """Return the :class:`Layout` of a recurrent module; ``TypeError`` for anything else."""
+    if isinstance(module, nn.RNNBase):
+        mode = module.mode
+        family = {"LSTM": "LSTM", "GRU": "GRU", "RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(mode)
+        if family is None:
+            raise TypeError(f"unsupported RNN mode {mode!r} in {type(module).__name__}")
+        nonlin = {"RNN_TANH": "tanh", "RNN_RELU": "relu"}.get(mode)
+        return Layout(
+            family=family,
+            nonlinearity=nonlin,
+            is_cell=False,
+            input_size=module.input_size,
+            hidden_size=module.hidden_size,
+            proj_size=int(getattr(module, "proj_size", 0)),
+            num_layers=module.num_layers,
+            num_directions=2 if module.bidirectional else 1,
+            bias=bool(module.bias),
+            batch_first=bool(module.batch_first),
+        )
+    if isinstance(module, nn.RNNCellBase):
+        if isinstance(module, nn.LSTMCell):
+            family, nonlin = "LSTM", None
+        elif isinstance(module, nn.GRUCell):
+            family, nonlin = "GRU", None
+        elif isinstance(module, nn.RNNCell):
+            family, nonlin = "RNN", str(module.nonlinearity)
+        else:
+            raise TypeError(f"unsupported recurrent cell type {type(module).__name__}")
+        return Layout(
+            family=family,
+            nonlinearity=nonlin,
+            is_cell=True,
+            input_size=module.input_size,
+            hidden_size=module.hidden_size,
+            proj_size=0,
+            num_layers=1,
+            num_directions=1,
+            bias=bool(module.bias),
+            batch_first=False,
+        )
+    raise TypeError(
+        f"expected nn.RNN, nn.LSTM, nn.GRU or a Cell class, got {type(module).__name__}"
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ParamRef:
+    """One Parameter of a recurrent module, with its role.
+
+    ``name`` is the qualified name in the root module (``"encoder.lstm.weight_hh_l1_reverse"``),
+    ``local_name`` the name inside the recurrent module, ``kind`` its matrix kind.
+    """
+
+    name: str
+    local_name: str
+    module_name: str
+    module: nn.Module
+    layout: Layout
+    layer: int
+    direction: int
+    kind: str
+    param: nn.Parameter
+
+
+@dataclass(frozen=True, eq=False)
+class GateBlock:
+    """One gate block of one Parameter: a row slice, with a live view into the Parameter.
+
+    ``gate`` is ``None`` for the projection matrix ``weight_hr`` (it has no gates).
+    Writing into :attr:`tensor` (under ``torch.no_grad()``) writes into the module.
+    """
+
+    param_name: str
+    module_name: str
+    family: str
+    layer: int
+    direction: int
+    kind: str
+    gate: str | None
+    rows: slice
+    param: nn.Parameter
+
+    @property
+    def tensor(self) -> torch.Tensor:
+        """A view of the block's rows in the live Parameter (no copy)."""
+        return self.param[self.rows]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the block."""
+        return tuple(self.tensor.shape)
+
+    def __repr__(self) -> str:
+        return (
+            f"GateBlock({self.param_name}[{self.rows.start}:{self.rows.stop}], layer={self.layer},"
+            f" direction={self.direction}, kind={self.kind!r}, gate={self.gate!r},"
+            f" shape={self.shape})"
+        )
+
+
+def _as_patterns(value: str | Sequence[str] | None, argument: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise TypeError(f"{argument}= takes a glob pattern or a list of them, got {value!r}")
+
+
+def _matches(name: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def find_recurrent(
+    module: nn.Module,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
+) -> list[tuple[str, nn.Module]]:
+    """Every recurrent submodule of ``module`` as ``(qualified_name, submodule)`` pairs.
+
+    ``include`` / ``exclude`` are glob patterns (``fnmatch``, e.g. ``"encoder.*"``) on the
+    qualified module name; the root module's own name is ``""``. A module is kept when it matches
+    some ``include`` pattern (all modules if ``include`` is ``None``) and no ``exclude`` pattern.
+
+    Raises :class:`~rnninit.errors.NoRecurrentModuleError` when nothing is left, naming the
+    recurrent modules that exist.
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    inc = _as_patterns(include, "include")
+    exc = _as_patterns(exclude, "exclude")
+    found = [(n, m) for n, m in module.named_modules() if is_recurrent(m)]
+    if not found:
+        raise NoRecurrentModuleError(
+            f"{type(module).__name__} contains no nn.RNN, nn.LSTM, nn.GRU or Cell module"
+        )
+    kept = [
+        (n, m)
+        for n, m in found
+        if (inc is None or _matches(n, inc)) and not (exc is not None and _matches(n, exc))
+    ]
+    if not kept:
+        names = ", ".join(repr(n) for n, _ in found)
+        raise NoRecurrentModuleError(
+            f"include={include!r} / exclude={exclude!r} leave no recurrent module; "
+            f"the recurrent modules are: {names}"
+        )
+    return kept
+
+
+def _qualify(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def parameters_of(module: nn.Module, module_name: str = "") -> list[ParamRef]:
+    """The Parameters of one recurrent module with their roles, in registration order.
+
+    Registration order is the order of ``module.parameters()``, which is the order PyTorch's
+    ``reset_parameters()`` draws them in.
+    """
+    layout = layout_of(module)
+    refs: list[ParamRef] = []
+    for local, p in module.named_parameters(recurse=False):
+        m = _LAYER_RE.match(local)
+        if m is None:
+            continue  # a parameter a subclass added: not ours to touch
+        refs.append(
+            ParamRef(
+                name=_qualify(module_name, local),
+                local_name=local,
+                module_name=module_name,
+                module=module,
+                layout=layout,
+                layer=int(m.group(2) or 0),
+                direction=1 if m.group(3) else 0,
+                kind=_PREFIX_KIND[m.group(1)],
+                param=p,
+            )
+        )
+    return refs
+
+
+def _blocks_of(ref: ParamRef) -> Iterator[GateBlock]:
+    layout = ref.layout
+    if ref.kind == "projection":
+        yield GateBlock(
+            ref.name, ref.module_name, layout.family, ref.layer, ref.direction, ref.kind,
+            None, slice(0, ref.param.shape[0]), ref.param,
+        )
+        return
+    for g in layout.gate_names:
+        yield GateBlock(
+            ref.name, ref.module_name, layout.family, ref.layer, ref.direction, ref.kind,
+            g, layout.gate_slice(g), ref.param,
+        )
+
+
+def gates(
+    module: nn.Module,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
+) -> list[GateBlock]:
+    """List every gate block of every recurrent layer in ``module``.
+
+    One :class:`GateBlock` per (parameter, gate): e.g. an ``nn.LSTM(num_layers=2,
+    bidirectional=True)`` gives ``2 * 2 * 4 * 4 = 64`` blocks. Each carries the qualified
+    parameter name, layer, direction (0 forward, 1 reverse), matrix kind (``input``,
+    ``recurrent``, ``projection``, ``bias_ih``, ``bias_hh``), gate name and a live view.
+    """
+    blocks: list[GateBlock] = []
+    for name, sub in find_recurrent(module, include, exclude):
+        for ref in parameters_of(sub, name):
+            blocks.extend(_blocks_of(ref))
+    return blocks
