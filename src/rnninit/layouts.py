@@ -308,14 +308,28 @@ def _blocks_of(ref: ParamRef) -> Iterator[GateBlock]:
     layout = ref.layout
     if ref.kind == "projection":
         yield GateBlock(
-            ref.name, ref.module_name, layout.family, ref.layer, ref.direction, ref.kind,
-            None, slice(0, ref.param.shape[0]), ref.param,
+            ref.name,
+            ref.module_name,
+            layout.family,
+            ref.layer,
+            ref.direction,
+            ref.kind,
+            None,
+            slice(0, ref.param.shape[0]),
+            ref.param,
         )
         return
     for g in layout.gate_names:
         yield GateBlock(
-            ref.name, ref.module_name, layout.family, ref.layer, ref.direction, ref.kind,
-            g, layout.gate_slice(g), ref.param,
+            ref.name,
+            ref.module_name,
+            layout.family,
+            ref.layer,
+            ref.direction,
+            ref.kind,
+            g,
+            layout.gate_slice(g),
+            ref.param,
         )
 
 
