@@ -6,6 +6,7 @@ initial hidden/cell states of every useful kind, diagnostics, and benchmarks.
 
 from __future__ import annotations
 
+from .apply import SchemeWarning, init_
 from .errors import (
     InitializerError,
     NoRecurrentModuleError,
@@ -15,22 +16,32 @@ from .errors import (
     UnknownNameError,
 )
 from .layouts import GATES, KEEP_GATE, GateBlock, Layout, find_recurrent, gates, layout_of
+from .recipes import SCHEMES, Recipe, recipe
+from .registry import INITIALIZERS, Init, register
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GATES",
+    "INITIALIZERS",
     "KEEP_GATE",
+    "SCHEMES",
     "GateBlock",
+    "Init",
     "InitializerError",
     "Layout",
     "NoRecurrentModuleError",
+    "Recipe",
     "RnnInitError",
     "SchemeError",
+    "SchemeWarning",
     "StateShapeError",
     "UnknownNameError",
     "__version__",
     "find_recurrent",
     "gates",
+    "init_",
     "layout_of",
+    "recipe",
+    "register",
 ]

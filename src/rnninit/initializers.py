@@ -1,0 +1,310 @@
+"""Tensor-level initializers, in the style of ``torch.nn.init``.
+
+Each function fills ``tensor`` in place under ``torch.no_grad()`` and returns it. Every random
+draw takes an optional ``generator`` (a ``torch.Generator``; ``None`` uses PyTorch's global RNG).
+Values are drawn in the tensor's dtype when it is ``float32``/``float64`` and in ``float32``
+otherwise (``float16``/``bfloat16``), then copied in, so half-precision tensors get the same
+distribution and orthogonal matrices are computed by a ``float32`` (or ``float64``) QR. When a
+generator lives on another device than the tensor, values are drawn on the generator's device.
+
+Fans follow ``torch.nn.init``: for a ``(rows, cols)`` matrix ``fan_in = cols`` and
+``fan_out = rows``. Applied per gate block by :func:`rnninit.init_`, a block of an LSTM
+``weight_ih`` is ``(H, in)``, so ``fan_out = H``; applied to the whole stacked matrix it is
+``4H`` (this is what Keras does on its ``(in, 4H)`` kernel).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .errors import InitializerError
+
+__all__ = [
+    "chrono_",
+    "constant_",
+    "fan_in_truncated_normal_",
+    "fans",
+    "identity_",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "lecun_normal_",
+    "normal_",
+    "orthogonal_",
+    "pytorch_default_",
+    "truncated_normal_",
+    "uniform_",
+    "uniform_gate_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
+]
+
+#: Standard deviation of a unit normal truncated to [-2, 2]; Keras/Flax ``variance_scaling``
+#: divides by it so that the truncated draw has the intended variance.
+TRUNCATED_STD_2 = 0.87962566103423978
+
+
+def _compute_dtype(tensor: torch.Tensor) -> torch.dtype:
+    if tensor.dtype in (torch.float32, torch.float64):
+        return tensor.dtype
+    if not tensor.is_floating_point():
+        raise InitializerError(f"can only initialize floating-point tensors, got {tensor.dtype}")
+    return torch.float32
+
+
+def _empty_like(tensor: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """A scratch tensor for drawing: compute dtype, on the generator's device if one is given."""
+    device = generator.device if generator is not None else tensor.device
+    return torch.empty(tensor.shape, dtype=_compute_dtype(tensor), device=device)
+
+
+def _write(tensor: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        tensor.copy_(values)
+    return tensor
+
+
+def fans(tensor: torch.Tensor) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` as ``torch.nn.init`` computes them.
+
+    ``fan_in = size(1) * prod(shape[2:])``, ``fan_out = size(0) * prod(shape[2:])``; needs at
+    least 2 dimensions.
+    """
+    if tensor.dim() < 2:
+        raise InitializerError(
+            f"fan-based initializers need a matrix (>= 2 dims), got shape {tuple(tensor.shape)}"
+        )
+    receptive = math.prod(tensor.shape[2:]) if tensor.dim() > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def zeros_(tensor: torch.Tensor) -> torch.Tensor:
+    """Fill with 0."""
+    with torch.no_grad():
+        return tensor.zero_()
+
+
+def constant_(tensor: torch.Tensor, value: float) -> torch.Tensor:
+    """Fill with ``value``."""
+    with torch.no_grad():
+        return tensor.fill_(value)
+
+
+def uniform_(
+    tensor: torch.Tensor,
+    low: float = 0.0,
+    high: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Fill with draws from ``U(low, high)`` (``torch.nn.init.uniform_``)."""
+    if not high >= low:
+        raise InitializerError(f"uniform needs low <= high, got low={low}, high={high}")
+    return _write(tensor, _empty_like(tensor, generator).uniform_(low, high, generator=generator))
+
+
+def normal_(
+    tensor: torch.Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Fill with draws from ``N(mean, std^2)`` (``torch.nn.init.normal_``)."""
+    if not std >= 0:
+        raise InitializerError(f"normal needs std >= 0, got std={std}")
+    return _write(tensor, _empty_like(tensor, generator).normal_(mean, std, generator=generator))
+
+
+def truncated_normal_(
+    tensor: torch.Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Fill with ``N(mean, std^2)`` truncated to ``[mean + a*std, mean + b*std]``.
+
+    ``a`` and ``b`` are in units of ``std`` (TensorFlow/Sonnet/Keras truncate at 2 std). Drawn by
+    inverse-CDF sampling: ``x = mean + std * sqrt(2) * erfinv(2u - 1)`` with
+    ``u ~ U(Phi(a), Phi(b))``, computed in float64 so the tails are exact.
+    """
+    if not std >= 0 or not b > a:
+        raise InitializerError(f"truncated_normal needs std >= 0 and a < b, got {std}, {a}, {b}")
+    device = generator.device if generator is not None else tensor.device
+    lo = 0.5 * (1.0 + math.erf(a / math.sqrt(2.0)))
+    hi = 0.5 * (1.0 + math.erf(b / math.sqrt(2.0)))
+    u = torch.empty(tensor.shape, dtype=torch.float64, device=device)
+    u.uniform_(lo, hi, generator=generator)
+    x = torch.special.erfinv(2.0 * u - 1.0) * math.sqrt(2.0)
+    x = x.clamp_(a, b).mul_(std).add_(mean)
+    return _write(tensor, x)
+
+
+def xavier_uniform_(
+    tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Glorot/Xavier uniform (Glorot & Bengio 2010; Keras ``glorot_uniform``).
+
+    ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+    """
+    fan_in, fan_out = fans(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(
+    tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Glorot/Xavier normal: ``N(0, std^2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = fans(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def kaiming_uniform_(
+    tensor: torch.Tensor,
+    nonlinearity: str = "relu",
+    mode: str = "fan_in",
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """He/Kaiming uniform (He et al. 2015): ``U(-a, a)``, ``a = gain * sqrt(3 / fan)``.
+
+    ``gain = torch.nn.init.calculate_gain(nonlinearity)``; ``fan`` is ``fan_in`` or ``fan_out``.
+    """
+    fan = _fan_by_mode(tensor, mode)
+    gain = torch.nn.init.calculate_gain(nonlinearity)  # type: ignore[arg-type]
+    bound = gain * math.sqrt(3.0 / fan)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(
+    tensor: torch.Tensor,
+    nonlinearity: str = "relu",
+    mode: str = "fan_in",
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """He/Kaiming normal (He et al. 2015): ``N(0, std^2)``, ``std = gain / sqrt(fan)``."""
+    fan = _fan_by_mode(tensor, mode)
+    gain = torch.nn.init.calculate_gain(nonlinearity)  # type: ignore[arg-type]
+    return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)
+
+
+def _fan_by_mode(tensor: torch.Tensor, mode: str) -> int:
+    fan_in, fan_out = fans(tensor)
+    if mode == "fan_in":
+        return fan_in
+    if mode == "fan_out":
+        return fan_out
+    raise InitializerError(f"mode={mode!r} is not valid; valid: 'fan_in', 'fan_out'")
+
+
+def lecun_normal_(tensor: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """LeCun normal as in Flax/Keras: ``variance_scaling(1, "fan_in", "truncated_normal")``.
+
+    A normal truncated at 2 std with ``std = sqrt(1 / fan_in) / 0.87962566``, so that the
+    truncated draw has variance ``1 / fan_in`` (Flax ``linen.initializers.lecun_normal``,
+    the default ``kernel_init`` of Flax's recurrent cells).
+    """
+    fan_in, _ = fans(tensor)
+    return truncated_normal_(
+        tensor, 0.0, math.sqrt(1.0 / fan_in) / TRUNCATED_STD_2, -2, 2, generator
+    )
+
+
+def fan_in_truncated_normal_(
+    tensor: torch.Tensor, scale: float = 1.0, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Sonnet 2's recurrent-weight default: ``TruncatedNormal(stddev=scale / sqrt(fan_in))``.
+
+    The ``stddev`` is that of the normal *before* truncation at 2 std (TensorFlow's
+    ``truncated_normal``), so the draw's own std is ``0.88 * stddev`` (Sonnet ``recurrent.py``:
+    ``w_i`` uses ``1/sqrt(input_size)``, ``w_h`` uses ``1/sqrt(hidden_size)``).
+    """
+    fan_in, _ = fans(tensor)
+    return truncated_normal_(tensor, 0.0, scale / math.sqrt(fan_in), -2, 2, generator)
+
+
+def orthogonal_(
+    tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """(Semi-)orthogonal matrix (Saxe et al. 2014; ``torch.nn.init.orthogonal_``).
+
+    Draw ``A ~ N(0, 1)`` of shape ``(max(r, c), min(r, c))``, take ``A = QR``, fix signs with
+    ``Q <- Q * sign(diag(R))`` so ``Q`` is Haar-distributed, transpose if ``r < c``; scale by
+    ``gain``. Rows (if ``r <= c``) or columns (if ``r >= c``) are orthonormal. The QR runs in
+    float32 or float64, whatever the tensor's dtype.
+    """
+    if tensor.dim() != 2:
+        raise InitializerError(f"orthogonal needs a 2-D matrix, got shape {tuple(tensor.shape)}")
+    rows, cols = tensor.shape
+    device = generator.device if generator is not None else tensor.device
+    a = torch.empty((max(rows, cols), min(rows, cols)), dtype=_compute_dtype(tensor), device=device)
+    a.normal_(0.0, 1.0, generator=generator)
+    q, r = torch.linalg.qr(a)
+    d = torch.diagonal(r).sign()
+    d[d == 0] = 1.0
+    q = q * d
+    if rows < cols:
+        q = q.T
+    return _write(tensor, q * gain)
+
+
+def identity_(tensor: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
+    """``gain * I`` on a square matrix (IRNN, Le, Jaitly & Hinton 2015).
+
+    Unlike ``torch.nn.init.eye_``, a non-square matrix is an error: an identity that does not fit
+    is not an identity.
+    """
+    if tensor.dim() != 2 or tensor.shape[0] != tensor.shape[1]:
+        raise InitializerError(f"identity needs a square matrix, got shape {tuple(tensor.shape)}")
+    eye = torch.eye(tensor.shape[0], dtype=_compute_dtype(tensor), device=tensor.device)
+    return _write(tensor, eye * gain)
+
+
+def pytorch_default_(
+    tensor: torch.Tensor, hidden_size: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """PyTorch's RNN default: ``U(-1/sqrt(H), 1/sqrt(H))`` with ``H = hidden_size``.
+
+    Used by ``reset_parameters()`` of ``nn.RNN/LSTM/GRU`` and the Cells on every parameter,
+    biases and ``weight_hr`` included (with ``proj_size`` the bound still uses ``hidden_size``).
+    """
+    if hidden_size <= 0:
+        return zeros_(tensor)
+    bound = 1.0 / math.sqrt(hidden_size)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def chrono_(
+    tensor: torch.Tensor, max_timescale: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Chrono bias (Tallec & Ollivier, "Can recurrent neural networks warp time?", ICLR 2018).
+
+    ``b ~ log(U(1, T_max - 1))``: the gate's ``1 / (1 - sigmoid(b)) ~ 1 + U(1, T_max - 1)``, so
+    the memory timescales spread between 2 and ``T_max``. Used for the LSTM forget gate (with
+    ``b_i = -b_f``) and the GRU update gate ``z``. Needs ``T_max > 2``.
+    """
+    if not isinstance(max_timescale, int | float) or not max_timescale > 2:
+        raise InitializerError(
+            f"chrono needs max_timescale > 2 (the longest dependency, in steps), "
+            f"got {max_timescale!r}"
+        )
+    scratch = _empty_like(tensor, generator).uniform_(
+        1.0, float(max_timescale) - 1.0, generator=generator
+    )
+    return _write(tensor, scratch.log_())
+
+
+def uniform_gate_(tensor: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Uniform gate initialization (Gu et al., "Improving the Gating Mechanism of RNNs", 2020).
+
+    ``u ~ U(1/d, 1 - 1/d)`` and ``b = -log(1/u - 1) = logit(u)`` with ``d = numel`` (the hidden
+    size for a gate bias block), so the gate activations ``sigmoid(b) = u`` are uniform over
+    ``(1/d, 1 - 1/d)``: timescales from about 1 to about ``d``. Needs ``d >= 2``.
+    """
+    d = tensor.numel()
+    if d < 2:
+        raise InitializerError(f"uniform_gate needs at least 2 units, got {d}")
+    u = _empty_like(tensor, generator).uniform_(1.0 / d, 1.0 - 1.0 / d, generator=generator)
+    return _write(tensor, torch.logit(u))
