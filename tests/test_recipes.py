@@ -1,0 +1,147 @@
+"""Recipes as data: serialization round trips, overrides, validation; property-based coverage
+of module configurations."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+import rnninit
+from rnninit.errors import SchemeError, UnknownNameError
+
+_PARAMS = {"chrono": {"max_timescale": 40}}
+
+
+@pytest.mark.parametrize("name", rnninit.SCHEMES)
+def test_round_trip_through_json(name: str) -> None:
+    r = rnninit.recipe(name, **_PARAMS.get(name, {}))
+    data = json.loads(json.dumps(r.to_dict()))
+    back = rnninit.Recipe.from_dict(data)
+    assert back == r
+    assert back.to_dict() == r.to_dict()
+
+
+def test_recipe_from_dict_initializes_like_the_named_scheme() -> None:
+    data = json.loads(json.dumps(rnninit.recipe("chrono", max_timescale=30).to_dict()))
+    a, b = nn.LSTM(3, 16), nn.LSTM(3, 16)
+    rnninit.init_(a, "chrono", max_timescale=30, generator=torch.Generator().manual_seed(1))
+    rnninit.init_(b, data, generator=torch.Generator().manual_seed(1))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+def test_overrides_are_recorded_in_the_data() -> None:
+    r = rnninit.recipe("keras", recurrent=("orthogonal", {"gain": 0.5}), forget_bias=2.0)
+    d = r.to_dict()
+    assert d["recurrent"] == {"name": "orthogonal", "gain": 0.5}
+    assert "recurrent" not in d["whole"]  # an override applies per gate block
+    assert d["gates"]["f"]["bias"] == {"name": "constant", "value": 2.0}
+    assert d["gates"]["z"]["bias"] == {"name": "constant", "value": 2.0}
+
+
+def test_callables_cannot_be_serialized_but_registered_names_can() -> None:
+    def half(t: torch.Tensor) -> None:
+        t.fill_(0.5)
+
+    r = rnninit.recipe("orthogonal", bias=half)
+    with pytest.raises(TypeError, match="register"):
+        r.to_dict()
+    rnninit.register("test_half", lambda t, generator=None: t.fill_(0.5), random=False)
+    r = rnninit.recipe("orthogonal", bias="test_half")
+    assert rnninit.Recipe.from_dict(json.loads(json.dumps(r.to_dict()))) == r
+
+
+def test_bad_recipe_dicts() -> None:
+    with pytest.raises(UnknownNameError, match="Did you mean 'recurrent'"):
+        rnninit.Recipe.from_dict({"name": "x", "recurent": "orthogonal"})
+    with pytest.raises(UnknownNameError, match="whole"):
+        rnninit.Recipe.from_dict({"name": "x", "input": "zeros", "whole": ["inputs"]})
+    with pytest.raises(SchemeError, match="does not set"):
+        rnninit.Recipe.from_dict({"name": "x", "whole": ["input"]})
+    with pytest.raises(SchemeError):
+        rnninit.Recipe.from_dict([1, 2])  # type: ignore[arg-type]
+    with pytest.raises(UnknownNameError, match="'normal'"):
+        rnninit.Recipe.from_dict({"name": "x", "input": {"name": "nromal", "std": 1}})
+
+
+# --- property-based: every configuration, every applicable scheme -------------------------
+
+configs = st.fixed_dictionaries(
+    {
+        "family": st.sampled_from(["LSTM", "GRU", "RNN_tanh", "RNN_relu"]),
+        "cell": st.booleans(),
+        "input_size": st.integers(1, 6),
+        "hidden_size": st.integers(2, 7),
+        "num_layers": st.integers(1, 3),
+        "bidirectional": st.booleans(),
+        "proj": st.integers(0, 3),
+        "bias": st.booleans(),
+        "batch_first": st.booleans(),
+        "scheme": st.sampled_from(rnninit.SCHEMES),
+        "seed": st.integers(0, 2**16),
+    }
+)
+
+
+def _build(c: dict) -> nn.Module:
+    fam, h = c["family"], c["hidden_size"]
+    if c["cell"]:
+        if fam == "LSTM":
+            return nn.LSTMCell(c["input_size"], h, bias=c["bias"])
+        if fam == "GRU":
+            return nn.GRUCell(c["input_size"], h, bias=c["bias"])
+        return nn.RNNCell(c["input_size"], h, bias=c["bias"], nonlinearity=fam[4:])
+    kw = dict(num_layers=c["num_layers"], bidirectional=c["bidirectional"], bias=c["bias"],
+              batch_first=c["batch_first"])
+    if fam == "LSTM":
+        proj = min(c["proj"], h - 1)
+        return nn.LSTM(c["input_size"], h, proj_size=proj, **kw)
+    if fam == "GRU":
+        return nn.GRU(c["input_size"], h, **kw)
+    return nn.RNN(c["input_size"], h, nonlinearity=fam[4:], **kw)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configs)
+def test_every_configuration(c: dict) -> None:
+    mod = _build(c)
+    params_before = {n: (p, p.data_ptr(), p.shape) for n, p in mod.named_parameters()}
+    snap = [p.detach().clone() for p in mod.parameters()]
+    kw = _PARAMS.get(c["scheme"], {})
+    if c["scheme"] == "keep":
+        kw = {"recurrent": "orthogonal"}
+    g = torch.Generator().manual_seed(c["seed"])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", rnninit.SchemeWarning)
+            rnninit.init_(mod, c["scheme"], generator=g, **kw)
+    except rnninit.RnnInitError:
+        # refused: must be for a reason we can name, and must leave the module untouched
+        lay = rnninit.layout_of(mod)
+        square = lay.input_size == lay.hidden_size and lay.proj_size == 0
+        assert (c["scheme"] in ("chrono", "uniform_gate") and lay.family == "RNN") or (
+            c["scheme"] == "irnn" and not square
+        ), c
+        assert all(torch.equal(p, s) for p, s in zip(mod.parameters(), snap, strict=True))
+        return
+    for n, p in mod.named_parameters():
+        assert p is params_before[n][0] and p.data_ptr() == params_before[n][1]
+        assert torch.isfinite(p).all()
+    lay = rnninit.layout_of(mod)
+    # the forward pass runs with the module's own shapes
+    x = torch.randn(2, 3, lay.input_size)
+    out = mod(x[0]) if lay.is_cell else mod(x)
+    first = out[0] if isinstance(out, tuple) else out
+    assert torch.isfinite(first).all()
+    # effective forget bias of 1 wherever a scheme promises it
+    if lay.bias and lay.family == "LSTM" and c["scheme"] in ("keras", "orthogonal", "sonnet"):
+        for b in rnninit.gates(mod):
+            if b.kind == "bias_hh" and b.gate == "f":
+                assert torch.all(b.tensor == 0)
+            if b.kind == "bias_ih" and b.gate == "f":
+                assert torch.all(b.tensor == 1)
