@@ -324,8 +324,11 @@ def test_atomic_when_a_callable_fails_midway() -> None:
         ({"scheme": "chrono", "max_timescale": "long"}, InitializerError, "number"),
         ({"scheme": "chrono", "max_timescle": 100}, UnknownNameError, "max_timescale"),
         ({"scheme": "orthogonal", "input": ("normal", {"sd": 1})}, InitializerError, "std"),
-        ({"scheme": "orthogonal", "input": ("uniform", {"low": 1, "high": 0})}, InitializerError,
-         "low <= high"),
+        (
+            {"scheme": "orthogonal", "input": ("uniform", {"low": 1, "high": 0})},
+            InitializerError,
+            "low <= high",
+        ),
         ({"scheme": "orthogonal", "recurrent": object()}, InitializerError, "not an initializer"),
         ({"scheme": "irnn", "include": "nothing"}, NoRecurrentModuleError, "recurrent modules"),
         ({"scheme": "orthogonal", "generator": 3}, TypeError, "Generator"),
@@ -367,4 +370,29 @@ def test_init_returns_the_module_and_training_runs() -> None:
 def test_deepcopy_after_init_keeps_values() -> None:
     lstm = rnninit.init_(nn.LSTM(3, 8), "orthogonal", generator=_gen())
     clone = copy.deepcopy(lstm)
-    assert all(torch.equal(p, q) for p, q in zip(lstm.parameters(), clone.parameters(), strict=True))
+    assert all(
+        torch.equal(p, q) for p, q in zip(lstm.parameters(), clone.parameters(), strict=True)
+    )
+
+
+def test_per_layer_overrides() -> None:
+    rnn = nn.RNN(4, 8, num_layers=3, nonlinearity="relu")
+    rnninit.init_(
+        rnn, "keras", layers={1: {"recurrent": "identity", "bias": 0.5}}, generator=_gen()
+    )
+    torch.testing.assert_close(rnn.weight_hh_l1.detach(), torch.eye(8))
+    torch.testing.assert_close(rnn.bias_ih_l1 + rnn.bias_hh_l1, torch.full((8,), 0.5))
+    assert _is_orthogonal(rnn.weight_hh_l0.detach()) and not torch.equal(
+        rnn.weight_hh_l2, torch.eye(8)
+    )
+    assert torch.all(rnn.bias_ih_l0 == 0)
+    # gate-level beats layer-level
+    lstm = nn.LSTM(4, 8, 2)
+    rnninit.init_(lstm, "orthogonal", layers={1: {"bias": 0.25}}, gates={"f": {"bias": 3.0}})
+    torch.testing.assert_close(_eff_bias(lstm, "f", 1), torch.full((8,), 3.0))
+    torch.testing.assert_close(_eff_bias(lstm, "o", 1), torch.full((8,), 0.25))
+    torch.testing.assert_close(_eff_bias(lstm, "o", 0), torch.zeros(8))
+    with pytest.raises(UnknownNameError, match="Did you mean 'recurrent'"):
+        rnninit.init_(lstm, "orthogonal", layers={1: {"recurent": "identity"}})
+    with pytest.raises(SchemeError, match="layer indices"):
+        rnninit.init_(lstm, "orthogonal", layers={"top": {"recurrent": "identity"}})

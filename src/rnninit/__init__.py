@@ -16,8 +16,9 @@ from .errors import (
     UnknownNameError,
 )
 from .layouts import GATES, KEEP_GATE, GateBlock, Layout, find_recurrent, gates, layout_of
-from .recipes import SCHEMES, Recipe, recipe
+from .recipes import Recipe
 from .registry import INITIALIZERS, Init, register
+from .schemes import SCHEMES, recipe
 
 __version__ = "0.1.0"
 

@@ -21,8 +21,9 @@ from torch import nn
 
 from .errors import InitializerError, SchemeError
 from .layouts import ParamRef, find_recurrent, layout_of, parameters_of
-from .recipes import Recipe, recipe
+from .recipes import Recipe
 from .registry import Init, call_init
+from .schemes import recipe
 
 __all__ = ["SchemeWarning", "init_"]
 
@@ -80,22 +81,26 @@ def _plan_module(name: str, module: nn.Module, r: Recipe) -> tuple[list[_Op], li
     for ref in refs:
         kind = ref.kind
         if kind == "projection":
-            if r.projection is not None:
-                ops.append(_Op(ref, None, r.projection, ref.name))
+            proj = r.at("projection", ref.layer)
+            if proj is not None:
+                ops.append(_Op(ref, None, proj, ref.name))
             continue
         raw_kind = kind if kind in ("bias_ih", "bias_hh") else None
-        base = r.kind(kind)
-        if base is not None and kind in r.whole:
+        base = r.at(kind, ref.layer)
+        # recipe-level kinds listed in `whole` are drawn over the stacked matrix; a per-layer
+        # override is applied per gate block, like every other override
+        whole_here = kind in r.whole and kind not in r.layers.get(ref.layer, {})
+        if base is not None and whole_here:
             ops.append(_Op(ref, None, base, ref.name))
         for g in layout.gate_names:
             if raw_kind is None:  # input / recurrent
                 spec = _gate_spec(r, g, kind)
                 if spec is not None:
                     block(ref, g, spec)
-                elif base is not None and kind not in r.whole:
+                elif base is not None and not whole_here:
                     block(ref, g, base)
                 continue
-            eff = _gate_spec(r, g, "bias") or r.bias
+            eff = _gate_spec(r, g, "bias") or r.at("bias", ref.layer)
             if eff is not None:
                 if raw_kind == "bias_ih":
                     if eff.name == "negative_of" and eff.fn is None:
@@ -107,10 +112,10 @@ def _plan_module(name: str, module: nn.Module, r: Recipe) -> tuple[list[_Op], li
                         block(ref, g, eff)
                 elif not (layout.family == "GRU" and g == "n"):
                     block(ref, g, _ZERO)
-            elif base is not None and kind not in r.whole:
+            elif base is not None and not whole_here:
                 block(ref, g, base)
             if raw_kind == "bias_hh" and layout.family == "GRU" and g == "n":
-                hn = _gate_spec(r, g, "bias_hn") or r.bias_hn
+                hn = _gate_spec(r, g, "bias_hn") or r.at("bias_hn", ref.layer)
                 if hn is None and eff is not None:
                     hn = _ZERO
                 if hn is not None:
@@ -284,6 +289,7 @@ def init_(
     gates: Mapping[str, Mapping[str, object]] | None = None,
     forget_bias: object = None,
     whole: Sequence[str] | None = None,
+    layers: Mapping[int, Mapping[str, object]] | None = None,
     include: str | Sequence[str] | None = None,
     exclude: str | Sequence[str] | None = None,
     generator: torch.Generator | None = None,
@@ -304,6 +310,8 @@ def init_(
         gates: per-gate overrides, e.g. ``{"f": {"bias": 1.0, "recurrent": "orthogonal"}}``.
         forget_bias: shortcut for the effective bias of LSTM ``f`` and GRU ``z`` (the keep gate).
         whole: matrix kinds to initialize over the whole stacked matrix instead of per block.
+        layers: per-layer overrides by layer index, e.g. ``{0: {"recurrent": "identity"}}``
+            (precedence: ``gates`` > ``layers`` > the scheme).
         include, exclude: glob patterns on qualified module names choosing the layers.
         generator: a ``torch.Generator`` for reproducible draws (same seed, same bits).
         scheme_params: the scheme's parameters, e.g. ``max_timescale=`` for ``"chrono"``.
@@ -324,6 +332,7 @@ def init_(
             "gates": gates,
             "forget_bias": forget_bias,
             "whole": tuple(whole) if whole is not None else None,
+            "layers": layers,
         }.items()
         if v is not None
     }

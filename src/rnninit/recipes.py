@@ -22,7 +22,7 @@ gate name to per-kind overrides, applied per block after any whole-matrix draw.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,7 +30,7 @@ from .errors import SchemeError, UnknownNameError
 from .layouts import GATES
 from .registry import Init, as_init
 
-__all__ = ["RECIPE_KINDS", "SCHEMES", "Recipe", "recipe"]
+__all__ = ["RECIPE_KINDS", "Recipe"]
 
 #: Keys a recipe (and a per-gate override) may set.
 RECIPE_KINDS: tuple[str, ...] = (
@@ -68,6 +68,7 @@ class Recipe:
     bias_hh: Init | None = None
     whole: tuple[str, ...] = ()
     gates: Mapping[str, Mapping[str, Init]] = field(default_factory=dict)
+    layers: Mapping[int, Mapping[str, Init]] = field(default_factory=dict)
     families: tuple[str, ...] = _FAMILIES
     designed_for: tuple[str, ...] = _FAMILIES
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -77,6 +78,11 @@ class Recipe:
         """The recipe-level initializer of a matrix kind."""
         value: Init | None = getattr(self, kind)
         return value
+
+    def at(self, kind: str, layer: int) -> Init | None:
+        """The initializer of a matrix kind in ``layer``: a ``layers`` override, else the
+        recipe-level one."""
+        return self.layers.get(layer, {}).get(kind) or self.kind(kind)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON/YAML-ready) that :meth:`from_dict` reads back to an equal recipe."""
@@ -119,6 +125,7 @@ class Recipe:
             name=str(name),
             whole=tuple(data.get("whole", ())),
             gates=_gates(data.get("gates", {}) or {}),
+            layers=_layers(data.get("layers", {}) or {}),
             families=tuple(data.get("families", _FAMILIES)),
             designed_for=tuple(data.get("designed_for", _FAMILIES)),
             params=dict(data.get("params", {}) or {}),
@@ -156,12 +163,14 @@ class Recipe:
         gates: Mapping[str, Mapping[str, object]] | None = None,
         forget_bias: object = None,
         whole: tuple[str, ...] | list[str] | None = None,
+        layers: Mapping[int, Mapping[str, object]] | None = None,
     ) -> Recipe:
         """A copy with user overrides (see :func:`rnninit.init_`).
 
         A kind given here is applied per gate block (it leaves ``whole``) unless ``whole`` says
         otherwise; ``bias`` replaces raw ``bias_ih``/``bias_hh``; ``gates`` merge per gate and
-        kind; ``forget_bias`` sets the effective bias of LSTM ``f`` and GRU ``z``.
+        kind; ``forget_bias`` sets the effective bias of LSTM ``f`` and GRU ``z``; ``layers``
+        merge per layer index and kind (``{1: {"recurrent": "identity"}}``).
         """
         changes: dict[str, Any] = {}
         new_whole = list(self.whole)
@@ -189,6 +198,11 @@ class Recipe:
             for g in ("f", "z"):
                 merged.setdefault(g, {})["bias"] = fb
         changes["gates"] = merged
+        if layers is not None:
+            per_layer: dict[int, dict[str, Init]] = {n: dict(k) for n, k in self.layers.items()}
+            for n, kinds in _layers(layers).items():
+                per_layer.setdefault(n, {}).update(kinds)
+            changes["layers"] = per_layer
         changes["whole"] = tuple(whole) if whole is not None else tuple(new_whole)
         out = replace(self, **changes)
         out.validate()
@@ -213,229 +227,24 @@ def _gates(data: Mapping[str, Any]) -> dict[str, dict[str, Init]]:
     return out
 
 
-# --- the schemes ------------------------------------------------------------------------------
-
-_ZERO = Init("zeros")
-_ONE = Init("constant", {"value": 1.0})
-
-
-def _pytorch() -> Recipe:
-    u = Init("pytorch_default")
-    return Recipe(
-        "pytorch",
-        input=u,
-        recurrent=u,
-        projection=u,
-        bias_ih=u,
-        bias_hh=u,
-        whole=("input", "recurrent", "bias_ih", "bias_hh", "projection"),
-        source="torch.nn.RNNBase.reset_parameters: every parameter ~ U(-1/sqrt(H), 1/sqrt(H))",
-    )
-
-
-def _keras() -> Recipe:
-    return Recipe(
-        "keras",
-        input=Init("xavier_uniform"),
-        recurrent=Init("orthogonal"),
-        projection=Init("xavier_uniform"),
-        bias=_ZERO,
-        bias_hn=_ZERO,
-        whole=("input", "recurrent", "projection"),
-        gates={"f": {"bias": _ONE}},
-        source="Keras 3 LSTM/GRU/SimpleRNN defaults: glorot_uniform kernel over (in, G*H), "
-        "orthogonal recurrent_kernel over (H, G*H), zero bias, unit_forget_bias=True (LSTM), "
-        "GRU reset_after=True",
-    )
-
-
-def _flax() -> Recipe:
-    return Recipe(
-        "flax",
-        input=Init("lecun_normal"),
-        recurrent=Init("orthogonal"),
-        projection=Init("lecun_normal"),
-        bias=_ZERO,
-        bias_hn=_ZERO,
-        source="flax.linen.recurrent LSTMCell/GRUCell/SimpleCell: kernel_init lecun_normal, "
-        "recurrent_kernel_init orthogonal per gate (H x H), bias_init zeros",
-    )
-
-
-def _sonnet() -> Recipe:
-    return Recipe(
-        "sonnet",
-        input=Init("fan_in_truncated_normal"),
-        recurrent=Init("fan_in_truncated_normal"),
-        projection=Init("fan_in_truncated_normal"),
-        bias=_ZERO,
-        bias_hn=_ZERO,
-        gates={"f": {"bias": _ONE}},
-        source="sonnet.LSTM/GRU: w_i ~ TruncatedNormal(1/sqrt(input_size)), "
-        "w_h ~ TruncatedNormal(1/sqrt(hidden_size)), b = 0, LSTM forget_bias = 1.0",
-    )
-
-
-def _orthogonal() -> Recipe:
-    return Recipe(
-        "orthogonal",
-        input=Init("xavier_uniform"),
-        recurrent=Init("orthogonal"),
-        projection=Init("orthogonal"),
-        bias=_ZERO,
-        bias_hn=_ZERO,
-        gates={"f": {"bias": _ONE}},
-        source="Saxe et al. 2014 (orthogonal per gate block); Glorot & Bengio 2010 (input); "
-        "Gers et al. 2000 / Jozefowicz et al. 2015 (forget bias 1)",
-    )
-
-
-def _chrono(max_timescale: float | None = None) -> Recipe:
-    if max_timescale is None:
+def _layers(data: Mapping[Any, Any]) -> dict[int, dict[str, Init]]:
+    if not isinstance(data, Mapping):
         raise SchemeError(
-            "scheme 'chrono' needs max_timescale= (T_max, the longest dependency in steps: "
-            "e.g. the sequence length; 3T/2 for the copy task), e.g. "
-            "init_(model, 'chrono', max_timescale=200)"
+            f"layers= takes a dict like {{1: {{'recurrent': 'identity'}}}}, got {data!r}"
         )
-    chrono = as_init(("chrono", {"max_timescale": max_timescale}), "max_timescale")
-    base = _orthogonal()
-    return replace(
-        base,
-        name="chrono",
-        gates={
-            "f": {"bias": chrono},
-            "i": {"bias": Init("negative_of", {"gate": "f"})},
-            "z": {"bias": chrono},
-        },
-        families=("LSTM", "GRU"),
-        designed_for=("LSTM", "GRU"),
-        params={"max_timescale": max_timescale},
-        source="Tallec & Ollivier, ICLR 2018: b_f ~ log U(1, T_max - 1), b_i = -b_f, other "
-        "biases 0 (GRU: b_z = +log U(1, T_max - 1)); weights as the 'orthogonal' scheme",
-    )
-
-
-def _irnn(input_std: float = 0.001, gain: float = 1.0) -> Recipe:
-    return Recipe(
-        "irnn",
-        input=as_init(("normal", {"std": input_std}), "input_std"),
-        recurrent=as_init(("identity", {"gain": gain}), "gain"),
-        projection=Init("identity"),
-        bias=_ZERO,
-        bias_hn=_ZERO,
-        designed_for=("RNN:relu",),
-        params={"input_std": input_std, "gain": gain},
-        source="Le, Jaitly & Hinton 2015: W_hh = I, b = 0, small input weights (Keras example "
-        "N(0, 0.001)); relu RNNs; the learning rate must shrink with T",
-    )
-
-
-def _uniform_gate() -> Recipe:
-    ugi = Init("uniform_gate")
-    return replace(
-        _orthogonal(),
-        name="uniform_gate",
-        gates={"f": {"bias": ugi}, "z": {"bias": ugi}},
-        families=("LSTM", "GRU"),
-        designed_for=("LSTM", "GRU"),
-        source="Gu et al. 2020: u ~ U(1/d, 1 - 1/d), b_f = -log(1/u - 1) (GRU: b_z); "
-        "weights as the 'orthogonal' scheme",
-    )
-
-
-def _folk_normal(std: float = 0.02) -> Recipe:
-    n = as_init(("normal", {"std": std}), "std")
-    return Recipe(
-        "folk_normal",
-        input=n,
-        recurrent=n,
-        projection=n,
-        bias_ih=_ZERO,
-        bias_hh=_ZERO,
-        whole=("input", "recurrent", "projection", "bias_ih", "bias_hh"),
-        params={"std": std},
-        source="common forum recipe: normal_(p, 0, 0.02) on every weight, zero biases",
-    )
-
-
-def _folk_xavier() -> Recipe:
-    return Recipe(
-        "folk_xavier",
-        input=Init("xavier_uniform"),
-        recurrent=Init("orthogonal"),
-        projection=Init("xavier_uniform"),
-        bias_ih=_ZERO,
-        bias_hh=_ZERO,
-        whole=("input", "recurrent", "projection", "bias_ih", "bias_hh"),
-        source="common forum recipe: xavier_uniform_(weight_ih), orthogonal_(weight_hh) on the "
-        "whole stacked matrix (not per gate), zero biases",
-    )
-
-
-def _keep() -> Recipe:
-    return Recipe("keep", source="leave every parameter as it is; only overrides are applied")
-
-
-_FACTORIES: dict[str, Callable[..., Recipe]] = {
-    "pytorch": _pytorch,
-    "keras": _keras,
-    "flax": _flax,
-    "sonnet": _sonnet,
-    "orthogonal": _orthogonal,
-    "chrono": _chrono,
-    "irnn": _irnn,
-    "uniform_gate": _uniform_gate,
-    "folk_normal": _folk_normal,
-    "folk_xavier": _folk_xavier,
-    "keep": _keep,
-}
-_PARAMS: dict[str, tuple[str, ...]] = {
-    "chrono": ("max_timescale",),
-    "irnn": ("input_std", "gain"),
-    "folk_normal": ("std",),
-}
-
-#: The registered scheme names.
-SCHEMES: tuple[str, ...] = tuple(_FACTORIES)
-
-_OVERRIDES = (
-    "input",
-    "recurrent",
-    "projection",
-    "bias",
-    "bias_hn",
-    "gates",
-    "forget_bias",
-    "whole",
-)
-
-
-def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Any) -> Recipe:
-    """Return the recipe of a named scheme (or copy a recipe / dict), with overrides.
-
-    ``overrides`` are the scheme's parameters (``max_timescale`` for chrono; ``std`` for
-    folk_normal; ``input_std``, ``gain`` for irnn) and the override keywords of
-    :meth:`Recipe.with_overrides`.
-    """
-    user = {k: v for k, v in overrides.items() if k in _OVERRIDES}
-    params = {k: v for k, v in overrides.items() if k not in _OVERRIDES}
-    if isinstance(name, Recipe):
-        base = name
-    elif isinstance(name, Mapping):
-        base = Recipe.from_dict(name)
-    elif isinstance(name, str):
-        if name not in _FACTORIES:
-            raise UnknownNameError("scheme", name, SCHEMES)
-        valid = _PARAMS.get(name, ())
-        for key in params:
-            if key not in valid:
-                raise UnknownNameError(f"keyword for scheme {name!r}", key, (*valid, *_OVERRIDES))
-        base = _FACTORIES[name](**params)
-        params = {}
-    else:
-        raise SchemeError(
-            f"scheme must be a name ({', '.join(SCHEMES)}), a Recipe or a dict, got {name!r}"
-        )
-    if params:
-        raise UnknownNameError("keyword", next(iter(params)), _OVERRIDES)
-    return base.with_overrides(**user) if user else base
+    out: dict[int, dict[str, Init]] = {}
+    for n, kinds in data.items():
+        try:
+            index = int(n)
+        except (TypeError, ValueError):
+            raise SchemeError(f"layers= keys are layer indices (0, 1, ...), got {n!r}") from None
+        if index < 0 or not isinstance(kinds, Mapping):
+            raise SchemeError(
+                f"layers[{n!r}] takes a dict of matrix kind -> initializer, got {kinds!r}"
+            )
+        out[index] = {}
+        for k, v in kinds.items():
+            if k not in RECIPE_KINDS:
+                raise UnknownNameError(f"layers[{index}]", k, RECIPE_KINDS)
+            out[index][k] = as_init(v, f"layers[{index}][{k!r}]")
+    return out
