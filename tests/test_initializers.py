@@ -61,14 +61,18 @@ def test_fan_in_truncated_normal_is_sonnets_uncorrected_stddev() -> None:
 
 @pytest.mark.parametrize("shape", [(40, 40), (80, 20), (20, 80)])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
-def test_orthogonal_is_orthonormal_in_every_dtype(shape: tuple[int, int], dtype: torch.dtype) -> None:
+def test_orthogonal_is_orthonormal_in_every_dtype(
+    shape: tuple[int, int], dtype: torch.dtype
+) -> None:
     t = torch.empty(shape, dtype=dtype)
     I.orthogonal_(t, 1.0, _gen())
     assert t.dtype == dtype
     w = t.double()
     gram = w.T @ w if shape[0] >= shape[1] else w @ w.T
     tol = {torch.float16: 5e-3, torch.bfloat16: 3e-2}.get(dtype, 1e-5)
-    torch.testing.assert_close(gram, torch.eye(min(shape), dtype=torch.float64), atol=tol * 4, rtol=0)
+    torch.testing.assert_close(
+        gram, torch.eye(min(shape), dtype=torch.float64), atol=tol * 4, rtol=0
+    )
 
 
 def test_orthogonal_is_haar_not_biased() -> None:

@@ -69,7 +69,7 @@ def test_kernel_is_the_same_glorot_uniform_distribution(pair) -> None:
 
 
 def test_recurrent_kernel_is_orthogonal_as_a_whole_in_both(pair) -> None:
-    kind, ks, ts = pair
+    _, ks, ts = pair
     for kd, td in zip(ks, ts, strict=True):
         k = kd["recurrent_kernel"]  # (H, G*H): orthonormal rows
         t = td["weight_hh_l0"]  # (G*H, H): orthonormal columns

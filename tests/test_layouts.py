@@ -19,7 +19,9 @@ def _zero_all(module: nn.Module) -> None:
             p.zero_()
 
 
-def _set_bias(module: nn.Module, gate: str, value: float, layer: int = 0, direction: int = 0) -> None:
+def _set_bias(
+    module: nn.Module, gate: str, value: float, layer: int = 0, direction: int = 0
+) -> None:
     """Write ``value`` into the bias_ih rows of ``gate`` found by rnninit.gates()."""
     blocks = [
         b
@@ -154,9 +156,7 @@ def test_gates_lists_every_block_with_names_and_live_views() -> None:
 
 
 def test_gates_in_a_container_with_include_exclude() -> None:
-    model = nn.ModuleDict(
-        {"enc": nn.LSTM(3, 4), "dec": nn.GRU(4, 4), "head": nn.Linear(4, 1)}
-    )
+    model = nn.ModuleDict({"enc": nn.LSTM(3, 4), "dec": nn.GRU(4, 4), "head": nn.Linear(4, 1)})
     assert {b.param_name.split(".")[0] for b in rnninit.gates(model)} == {"enc", "dec"}
     assert {b.family for b in rnninit.gates(model, include="enc")} == {"LSTM"}
     assert {b.family for b in rnninit.gates(model, exclude=["enc"])} == {"GRU"}

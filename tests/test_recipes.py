@@ -96,8 +96,12 @@ def _build(c: dict) -> nn.Module:
         if fam == "GRU":
             return nn.GRUCell(c["input_size"], h, bias=c["bias"])
         return nn.RNNCell(c["input_size"], h, bias=c["bias"], nonlinearity=fam[4:])
-    kw = dict(num_layers=c["num_layers"], bidirectional=c["bidirectional"], bias=c["bias"],
-              batch_first=c["batch_first"])
+    kw = dict(
+        num_layers=c["num_layers"],
+        bidirectional=c["bidirectional"],
+        bias=c["bias"],
+        batch_first=c["batch_first"],
+    )
     if fam == "LSTM":
         proj = min(c["proj"], h - 1)
         return nn.LSTM(c["input_size"], h, proj_size=proj, **kw)
