@@ -1,0 +1,273 @@
+"""``Recurrent``: a drop-in wrapper that gives ``nn.RNN``/``nn.LSTM``/``nn.GRU`` an initial state
+of any kind, shape checks, and an optional carried (stateful) state for truncated BPTT."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import PackedSequence
+
+from ..errors import InitializerError, StateShapeError
+from .modules import InitialState, State
+from .shapes import batch_of, check_state_for, spec_of
+
+__all__ = ["Recurrent"]
+
+_FORWARDED = frozenset(
+    {
+        "input_size",
+        "hidden_size",
+        "num_layers",
+        "bias",
+        "batch_first",
+        "dropout",
+        "bidirectional",
+        "proj_size",
+        "mode",
+    }
+)
+
+
+def _detach(state: State) -> State:
+    if isinstance(state, tuple):
+        return (state[0].detach(), state[1].detach())
+    return state.detach()
+
+
+def _parts(state: State) -> tuple[torch.Tensor, ...]:
+    return state if isinstance(state, tuple) else (state,)
+
+
+def _pack(parts: Sequence[torch.Tensor]) -> State:
+    return (parts[0], parts[1]) if len(parts) == 2 else parts[0]
+
+
+class Recurrent(nn.Module):
+    """Wrap ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` so that it builds its own initial state.
+
+    ``Recurrent(rnn, initial_state="learned", stateful=False, *, generator=None,
+    eval_random=False, **kind_params)``. ``initial_state`` is a kind name (see
+    :data:`rnninit.STATE_KINDS`) or an :class:`~rnninit.InitialState`. ``forward(input,
+    state=None, *, context=None)`` returns exactly what the wrapped module returns,
+    ``(output, h_n)`` or ``(output, (h_n, c_n))``:
+
+    * ``state=None``: the state is built from the input (batched, unbatched, ``batch_first``,
+      ``PackedSequence``: batch size, dtype and device from it); ``context`` feeds a
+      ``conditional`` state;
+    * ``state`` given: validated (structure, shapes, dtype, device; the message names expected
+      and given shapes and the likely cause, such as a batch-first ``h0``) and passed through.
+
+    ``stateful=True`` carries the final state into the next call, detached (truncated
+    backpropagation through time, Williams & Peng 1990: gradients stop at chunk boundaries, so
+    the graph does not grow). ``reset()`` forgets it (the next call may change the batch
+    size); ``reset(mask)`` restarts the rows where ``mask`` is True (or the listed indices) at
+    the module's initial state on the next call, e.g. at episode ends or document boundaries.
+    A learned initial state stays in the graph of every stateful call (with zero gradient on
+    carried rows), so ``DistributedDataParallel`` sees all parameters used. The carried state
+    is a plain attribute, not a buffer: it is per process under DDP and not in ``state_dict``.
+
+    Attributes of the wrapped module (``hidden_size``, ``batch_first``, ...) read through.
+    """
+
+    def __init__(
+        self,
+        rnn: nn.Module,
+        initial_state: str | InitialState = "learned",
+        stateful: bool = False,
+        *,
+        generator: torch.Generator | None = None,
+        eval_random: bool = False,
+        **kind_params: Any,
+    ) -> None:
+        if not isinstance(rnn, nn.RNNBase):
+            if isinstance(rnn, nn.RNNCellBase):
+                raise TypeError(
+                    f"Recurrent wraps sequence modules (nn.RNN, nn.LSTM, nn.GRU); "
+                    f"{type(rnn).__name__} is a Cell: loop over time yourself and build the "
+                    f"state with rnninit.InitialState(cell, ...) or rnninit.initial_state(cell)"
+                )
+            raise TypeError(f"Recurrent wraps nn.RNN, nn.LSTM or nn.GRU, got {type(rnn).__name__}")
+        spec = spec_of(rnn)
+        if isinstance(initial_state, InitialState):
+            if kind_params or generator is not None or eval_random:
+                raise TypeError(
+                    "initial_state is an InitialState module: give kind parameters, generator "
+                    "and eval_random to it, not to Recurrent"
+                )
+            if not initial_state.spec.compatible(spec):
+                raise InitializerError(
+                    f"initial_state was built for {initial_state.spec.describe()}, whose states "
+                    f"do not fit {spec.describe()}"
+                )
+            state_module = initial_state
+        elif isinstance(initial_state, str):
+            state_module = InitialState(
+                rnn, initial_state, generator=generator, eval_random=eval_random, **kind_params
+            )
+        else:
+            raise TypeError(
+                "initial_state must be a kind name or an rnninit.InitialState, "
+                f"got {type(initial_state).__name__}"
+            )
+        super().__init__()
+        self.rnn = rnn
+        self.initial_state = state_module
+        self.stateful = bool(stateful)
+        self._spec = spec
+        self._carry: State | None = None
+        self._pending: torch.Tensor | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            if name in _FORWARDED:
+                return getattr(self._modules["rnn"], name)
+            raise
+
+    def extra_repr(self) -> str:
+        return f"stateful={self.stateful}"
+
+    @property
+    def carried_state(self) -> State | None:
+        """The detached state carried to the next call (``None`` if nothing is carried)."""
+        return self._carry
+
+    def reset(self, mask: torch.Tensor | Sequence[int] | None = None) -> None:
+        """Restart the carried state.
+
+        ``reset()`` forgets it: the next call starts every row at the initial state and may
+        change the batch size. ``reset(mask)``, with a bool tensor of shape ``(N,)`` or a list
+        of row indices, restarts only those rows at the next call; other rows keep their
+        carried state. Several masks before one call accumulate. Without a carried state
+        there is nothing to restart and the call does nothing.
+        """
+        if mask is None:
+            self._carry = None
+            self._pending = None
+            return
+        if self._carry is None:
+            self._check_mask_type(mask)
+            return
+        h = _parts(self._carry)[0]
+        if h.dim() == 2:
+            raise StateShapeError(
+                "the carried state is unbatched (the last input had no batch dimension): "
+                "call reset() without a mask"
+            )
+        n = h.shape[1]
+        rows = self._as_mask(mask, n, h.device)
+        self._pending = rows if self._pending is None else (self._pending | rows)
+
+    @staticmethod
+    def _check_mask_type(mask: object) -> None:
+        if isinstance(mask, torch.Tensor):
+            return
+        if isinstance(mask, Sequence) and all(
+            isinstance(i, int) and not isinstance(i, bool) for i in mask
+        ):
+            return
+        raise TypeError(
+            f"mask must be a bool tensor (N,) or a list of row indices, got {type(mask).__name__}"
+        )
+
+    def _as_mask(self, mask: object, n: int, device: torch.device) -> torch.Tensor:
+        self._check_mask_type(mask)
+        if isinstance(mask, torch.Tensor) and mask.dtype == torch.bool:
+            if mask.shape != (n,):
+                raise StateShapeError(
+                    f"reset mask must have shape ({n},) (the carried batch size), "
+                    f"got {tuple(mask.shape)}"
+                )
+            return mask.to(device)
+        idx = mask.tolist() if isinstance(mask, torch.Tensor) else list(mask)  # type: ignore[call-overload]
+        if isinstance(mask, torch.Tensor) and (
+            mask.dim() != 1 or mask.dtype.is_floating_point or mask.dtype.is_complex
+        ):
+            raise TypeError(
+                f"mask must be a bool tensor (N,) or 1-D integer indices, got dtype {mask.dtype} "
+                f"and shape {tuple(mask.shape)}"
+            )
+        bad = [i for i in idx if not -n <= i < n]
+        if bad:
+            raise StateShapeError(
+                f"reset indices {bad} out of range for the carried batch size {n}"
+            )
+        rows = torch.zeros(n, dtype=torch.bool, device=device)
+        rows[torch.as_tensor(idx, dtype=torch.long, device=device)] = True
+        return rows
+
+    def forward(
+        self,
+        input: torch.Tensor | PackedSequence,
+        state: State | None = None,
+        *,
+        context: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor | PackedSequence, State]:
+        """Run the wrapped module from ``state`` or from a built (or carried) initial state."""
+        info = batch_of(self._spec, input)
+        if state is not None:
+            check_state_for(self._spec, state, info)
+            start = state
+        elif self.stateful and self._carry is not None:
+            start = self._from_carry(info, context)
+        else:
+            start = self._fresh(info, context)
+        output, final = self.rnn(input, start)
+        if self.stateful:
+            self._carry = _detach(final)
+            self._pending = None
+        return output, final
+
+    def _fresh(self, info: Any, context: torch.Tensor | None) -> State:
+        if self.initial_state.kind == "conditional":
+            if context is None:
+                raise TypeError(
+                    "this Recurrent has a conditional initial state: call it with "
+                    "context=<(N, context_size) tensor>"
+                )
+            target = self.initial_state._context_target(
+                context, info.batch_size, None, info.dtype, info.device
+            )
+            return self.initial_state.build(target, context=context)
+        if context is not None:
+            raise TypeError(
+                f"context= is for a conditional initial state, not {self.initial_state.kind!r}"
+            )
+        return self.initial_state.build(info)
+
+    def _from_carry(self, info: Any, context: torch.Tensor | None) -> State:
+        assert self._carry is not None
+        carry = _parts(self._carry)
+        carried_n = carry[0].shape[1] if carry[0].dim() == 3 else None
+        if carried_n != info.batch_size:
+            now = "unbatched" if info.batch_size is None else f"batch size {info.batch_size}"
+            was = "unbatched" if carried_n is None else f"batch size {carried_n}"
+            raise StateShapeError(
+                f"stateful Recurrent carries a state for {was} but this input has {now} "
+                f"({info.source}); call reset() first to start new sequences"
+            )
+        carry = tuple(c.to(device=info.device, dtype=info.dtype) for c in carry)
+        pending = self._pending
+        need_graph = (
+            self.initial_state.is_learned
+            and torch.is_grad_enabled()
+            and any(p.requires_grad for p in self.initial_state.parameters())
+        )
+        if pending is None and not need_graph:
+            return _pack(carry)
+        if self.initial_state.kind == "conditional" and context is None:
+            if pending is not None:
+                raise TypeError(
+                    "rows are reset and the initial state is conditional: pass context="
+                )
+            return _pack(carry)
+        init = _parts(self._fresh(info, context))
+        if pending is None:
+            cond = torch.zeros((), dtype=torch.bool, device=info.device)
+        else:
+            cond = pending.to(info.device).view(1, -1, 1)
+        return _pack([torch.where(cond, i, c) for i, c in zip(init, carry, strict=True)])
