@@ -306,31 +306,15 @@ def parameters_of(module: nn.Module, module_name: str = "") -> list[ParamRef]:
 
 def _blocks_of(ref: ParamRef) -> Iterator[GateBlock]:
     layout = ref.layout
-    if ref.kind == "projection":
+    if ref.kind == "projection":  # weight_hr has no gates: one block, the whole matrix
+        parts: list[tuple[str | None, slice]] = [(None, slice(0, ref.param.shape[0]))]
+    else:
+        parts = [(g, layout.gate_slice(g)) for g in layout.gate_names]
+    for gate, rows in parts:
         yield GateBlock(
-            ref.name,
-            ref.module_name,
-            layout.family,
-            ref.layer,
-            ref.direction,
-            ref.kind,
-            None,
-            slice(0, ref.param.shape[0]),
-            ref.param,
-        )
-        return
-    for g in layout.gate_names:
-        yield GateBlock(
-            ref.name,
-            ref.module_name,
-            layout.family,
-            ref.layer,
-            ref.direction,
-            ref.kind,
-            g,
-            layout.gate_slice(g),
-            ref.param,
-        )
+            ref.name, ref.module_name, layout.family, ref.layer, ref.direction, ref.kind,
+            gate, rows, ref.param,
+        )  # fmt: skip
 
 
 def gates(

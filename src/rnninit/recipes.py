@@ -209,21 +209,26 @@ class Recipe:
         return out
 
 
+def _kind_map(kinds: object, allowed: tuple[str, ...], label: str, example: str) -> dict[str, Init]:
+    """Validate one ``{matrix kind: initializer}`` mapping of a gate or layer override."""
+    if not isinstance(kinds, Mapping):
+        raise SchemeError(
+            f"{label} takes a dict of matrix kind -> initializer, e.g. {example}, got {kinds!r}"
+        )
+    out: dict[str, Init] = {}
+    for k, v in kinds.items():
+        if k not in allowed:
+            raise UnknownNameError(label, k, allowed)
+        out[k] = as_init(v, f"{label}[{k!r}]")
+    return out
+
+
 def _gates(data: Mapping[str, Any]) -> dict[str, dict[str, Init]]:
     out: dict[str, dict[str, Init]] = {}
     for g, kinds in data.items():
         if g not in _ALL_GATES:
             raise UnknownNameError("gates", g, _ALL_GATES)
-        if not isinstance(kinds, Mapping):
-            raise SchemeError(
-                f"gates[{g!r}] takes a dict of matrix kind -> initializer, e.g. "
-                f"{{'bias': 1.0}}, got {kinds!r}"
-            )
-        out[g] = {}
-        for k, v in kinds.items():
-            if k not in _GATE_KINDS:
-                raise UnknownNameError(f"gates[{g!r}]", k, _GATE_KINDS)
-            out[g][k] = as_init(v, f"gates[{g!r}][{k!r}]")
+        out[g] = _kind_map(kinds, _GATE_KINDS, f"gates[{g!r}]", "{'bias': 1.0}")
     return out
 
 
@@ -238,13 +243,7 @@ def _layers(data: Mapping[Any, Any]) -> dict[int, dict[str, Init]]:
             index = int(n)
         except (TypeError, ValueError):
             raise SchemeError(f"layers= keys are layer indices (0, 1, ...), got {n!r}") from None
-        if index < 0 or not isinstance(kinds, Mapping):
-            raise SchemeError(
-                f"layers[{n!r}] takes a dict of matrix kind -> initializer, got {kinds!r}"
-            )
-        out[index] = {}
-        for k, v in kinds.items():
-            if k not in RECIPE_KINDS:
-                raise UnknownNameError(f"layers[{index}]", k, RECIPE_KINDS)
-            out[index][k] = as_init(v, f"layers[{index}][{k!r}]")
+        if index < 0:
+            raise SchemeError(f"layers= keys are layer indices (0, 1, ...), got {n!r}")
+        out[index] = _kind_map(kinds, RECIPE_KINDS, f"layers[{index}]", "{'recurrent': 'identity'}")
     return out
