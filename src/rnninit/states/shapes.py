@@ -246,24 +246,20 @@ def _check_tensor(spec: StateSpec, name: str, width: int, value: object, info: B
 
 def check_state_for(spec: StateSpec, state: object, info: BatchInfo) -> None:
     """Validate ``state`` against ``spec`` and the input described by ``info``."""
+    shapes = spec.shapes(info.batch_size)
     if spec.has_cell_state:
-        if isinstance(state, torch.Tensor):
+        if not isinstance(state, Sequence) or isinstance(state, str) or len(state) != 2:
             raise StateShapeError(
-                f"{spec.module_name} takes its state as a tuple (h0, c0), got a single tensor "
-                f"of shape {tuple(state.shape)}; expected shapes {spec.shapes(info.batch_size)}"
-            )
-        if not isinstance(state, Sequence) or len(state) != 2:
-            raise StateShapeError(
-                f"{spec.module_name} takes its state as a tuple (h0, c0) of shapes "
-                f"{spec.shapes(info.batch_size)}, got {_describe(state)}"
+                f"{spec.module_name} expected its state as a tuple (h0, c0) of shapes "
+                f"{shapes[0]} and {shapes[1]}, got {_describe(state)}"
             )
         parts: Sequence[object] = state
     else:
         if not isinstance(state, torch.Tensor):
+            pairs = isinstance(state, Sequence) and not isinstance(state, str)
             raise StateShapeError(
-                f"{spec.module_name} takes a single tensor h0 of shape "
-                f"{spec.shapes(info.batch_size)[0]}, got {_describe(state)}"
-                + ("; (h0, c0) pairs are for LSTMs" if isinstance(state, Sequence) else "")
+                f"{spec.module_name} expected a single tensor h0 of shape {shapes[0]}, "
+                f"got {_describe(state)}" + ("; (h0, c0) pairs are for LSTMs" if pairs else "")
             )
         parts = (state,)
     for name, width, value in zip(spec.names, spec.widths, parts, strict=True):
