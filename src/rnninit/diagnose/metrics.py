@@ -1,0 +1,120 @@
+"""The quantities every diagnostic reports: singular values, distance from orthogonal,
+effective gate biases and the memory timescales they imply.
+
+Definitions (used throughout :mod:`rnninit.diagnose`):
+
+* **Spectral norm** of a block ``W`` (``r x c``): its largest singular value ``s_max``.
+* **Distance from orthogonal**: with ``s_1..s_m`` the singular values, ``m = min(r, c)``,
+
+  ``d(W) = ||G - I_m||_F / sqrt(m) = sqrt(mean_i (s_i^2 - 1)^2)``
+
+  where ``G`` is the Gram matrix on the smaller side (``W^T W`` if ``r >= c`` else ``W W^T``).
+  ``d = 0`` exactly when ``W`` is (semi-)orthogonal, ``d = 1`` for the zero matrix, and it does
+  not grow with the size of the block. A scaled orthogonal block ``g * Q`` has ``d = |g^2 - 1|``.
+* **Effective bias** of a gate: ``b_ih[g] + b_hh[g]``, the bias the gate pre-activation sees
+  (PyTorch adds both; ``torch/nn/modules/rnn.py``). GRU's ``n`` gate is the exception:
+  ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``, so ``b_in`` and ``b_hn`` are reported apart.
+  Modules built with ``bias=False`` have effective bias 0.
+* **Memory timescale** of the keep gate (LSTM ``f``, GRU ``z``) with effective bias ``b``: at
+  zero input and state the gate is ``sigmoid(b)``, so a unit forgets a fraction
+  ``1 - sigmoid(b)`` per step and keeps information for about
+  ``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)`` steps (Tallec & Ollivier, "Can recurrent neural
+  networks warp time?", ICLR 2018, section 3). ``b = 0`` gives ``tau = 2``; ``b = 1`` gives 3.72.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..layouts import KEEP_GATE, GateBlock, find_recurrent, gates, layout_of
+
+__all__ = [
+    "EffectiveBias",
+    "effective_biases",
+    "orthogonality_distance",
+    "singular_values",
+    "timescale",
+]
+
+
+def singular_values(blocks: torch.Tensor) -> torch.Tensor:
+    """Singular values (descending) of a matrix or a batch ``(..., r, c)``, in float64."""
+    sv: torch.Tensor = torch.linalg.svdvals(blocks.detach().to(dtype=torch.float64, device="cpu"))
+    return sv
+
+
+def orthogonality_distance(sv: torch.Tensor) -> torch.Tensor:
+    """``sqrt(mean((s^2 - 1)^2))`` over the last dimension of singular values ``sv``.
+
+    Equal to ``||W^T W - I||_F / sqrt(min(r, c))`` on the smaller side of ``W`` (see module doc).
+    """
+    return torch.sqrt(torch.mean((sv.square() - 1.0).square(), dim=-1))
+
+
+def timescale(bias: torch.Tensor) -> torch.Tensor:
+    """``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)`` per unit, in float64 (Tallec & Ollivier 2018)."""
+    return 1.0 + torch.exp(bias.detach().to(dtype=torch.float64, device="cpu"))
+
+
+@dataclass(frozen=True)
+class EffectiveBias:
+    """The effective bias of one gate in one layer and direction of one recurrent module.
+
+    ``value`` is ``b_ih[g] + b_hh[g]`` (a detached float64 copy), or zeros when the module has no
+    bias. ``params`` names the parameters summed (``""`` when there is none). For GRU ``n`` no
+    effective bias exists (``b_hn`` is multiplied by ``r``), so :func:`effective_biases` skips it.
+    """
+
+    module_name: str
+    family: str
+    layer: int
+    direction: int
+    gate: str
+    params: str
+    value: torch.Tensor
+
+    @property
+    def is_keep_gate(self) -> bool:
+        """True for LSTM ``f`` and GRU ``z``: the gate whose bias sets the memory timescale."""
+        return KEEP_GATE.get(self.family) == self.gate
+
+
+def _key(b: GateBlock) -> tuple[str, int, int, str | None]:
+    return (b.module_name, b.layer, b.direction, b.gate)
+
+
+def effective_biases(
+    module: nn.Module,
+    include: str | list[str] | None = None,
+    exclude: str | list[str] | None = None,
+) -> list[EffectiveBias]:
+    """Effective bias of every gate (but GRU ``n``) of every recurrent layer in ``module``.
+
+    Ordered by module, layer, direction, gate. Uses :func:`rnninit.layouts.gates` for every slice.
+    """
+    blocks = gates(module, include, exclude)
+    ih = {_key(b): b for b in blocks if b.kind == "bias_ih"}
+    hh = {_key(b): b for b in blocks if b.kind == "bias_hh"}
+    out: list[EffectiveBias] = []
+    for name, sub in find_recurrent(module, include, exclude):
+        lay = layout_of(sub)
+        for layer in range(lay.num_layers):
+            for direction in range(lay.num_directions):
+                for g in lay.gate_names:
+                    if lay.family == "GRU" and g == "n":
+                        continue
+                    k = (name, layer, direction, g)
+                    if k in ih and k in hh:
+                        a, b = ih[k], hh[k]
+                        value = a.tensor.detach().double() + b.tensor.detach().double()
+                        params = f"{a.param_name}+{b.param_name.rsplit('.', 1)[-1]}"
+                    else:
+                        value = torch.zeros(lay.hidden_size, dtype=torch.float64)
+                        params = ""
+                    out.append(
+                        EffectiveBias(name, lay.family, layer, direction, g, params, value.cpu())
+                    )
+    return out

@@ -1,0 +1,154 @@
+"""PNG pictures of an initialization (matplotlib, Agg backend; matplotlib is optional).
+
+* :func:`plot_biases`: histogram of the effective gate biases ``b_ih + b_hh``, one colour per gate
+  (GRU ``b_in`` and ``b_hn`` apart).
+* :func:`plot_timescales`: histogram of the keep-gate timescales ``tau = 1 + exp(b)`` (log axis).
+* :func:`plot_singular_values`: the sorted singular values of every recurrent gate block,
+  one panel per gate (1 everywhere for an orthogonal block).
+* :func:`plot_horizon`: the gradient norm by lag relative to the last step (log axis), with the
+  threshold and the horizon.
+* :func:`write_plots`: all four into a directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..layouts import gates
+from .describe import Description, describe
+from .horizon import Horizon, gradient_horizon
+from .metrics import effective_biases
+from .timescales import Timescales, timescales
+
+__all__ = ["plot_biases", "plot_horizon", "plot_singular_values", "plot_timescales", "write_plots"]
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "rnninit plots need matplotlib: pip install matplotlib (or rnninit[bench])"
+        ) from exc
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(out, format="png", dpi=100)
+    _pyplot().close(fig)
+    return out
+
+
+def plot_biases(module: nn.Module, path: str | Path) -> Path:
+    """Histogram of the effective gate biases of every recurrent layer in ``module``."""
+    plt = _pyplot()
+    values: dict[str, list[torch.Tensor]] = {}
+    for eb in effective_biases(module):
+        values.setdefault(f"{eb.family} {eb.gate}", []).append(eb.value)
+    for b in gates(module):  # GRU n: b_in and b_hn are separate biases
+        if b.family == "GRU" and b.gate == "n" and b.kind in ("bias_ih", "bias_hh"):
+            label = "GRU n (b_in)" if b.kind == "bias_ih" else "GRU n (b_hn)"
+            values.setdefault(label, []).append(b.tensor.detach().double().cpu())
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, vs in values.items():
+        v = torch.cat(vs).numpy()
+        ax.hist(v, bins=40, alpha=0.55, label=label)
+    ax.set_xlabel("effective bias b_ih + b_hh")
+    ax.set_ylabel("units")
+    ax.set_title("gate biases")
+    if values:
+        ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_timescales(result: Timescales, path: str | Path) -> Path:
+    """Histogram (log-spaced bins) of the keep-gate timescales ``tau = 1 / (1 - sigmoid(b))``."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    taus = result.all()
+    if taus.numel():
+        lo, hi = float(taus.min()), float(taus.max())
+        hi = max(hi, lo * 1.01)
+        bins = torch.logspace(torch.log10(torch.tensor(lo)), torch.log10(torch.tensor(hi)), 41)
+        for x in result:
+            label = f"{x.module_name or '<root>'} l{x.layer} d{x.direction} ({x.gate})"
+            ax.hist(x.tau.numpy(), bins=bins.numpy(), alpha=0.55, label=label)
+        ax.set_xscale("log")
+        if len(result) <= 8:
+            ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, result.note or "no keep gate", ha="center", va="center")
+    ax.set_xlabel("memory timescale tau = 1 / (1 - sigmoid(b)) [steps]")
+    ax.set_ylabel("units")
+    ax.set_title("keep-gate timescales")
+    return _save(fig, path)
+
+
+def plot_singular_values(desc: Description, path: str | Path) -> Path:
+    """Sorted singular values of each recurrent gate block, one panel per gate."""
+    plt = _pyplot()
+    by_gate: dict[str, list[tuple[str, torch.Tensor]]] = {}
+    for (param, gate), s in desc.singular_values.items():
+        by_gate.setdefault(gate or "projection", []).append((param, s))
+    n = max(1, len(by_gate))
+    fig, axes = plt.subplots(1, n, figsize=(3.2 * n + 1, 3.6), squeeze=False)
+    for ax, (gate, curves) in zip(axes[0], by_gate.items(), strict=False):
+        for param, s in curves:
+            ax.plot(range(1, s.numel() + 1), s.numpy(), lw=1.2, label=param)
+        ax.axhline(1.0, color="grey", lw=0.8, ls="--")
+        ax.set_title(f"gate {gate}")
+        ax.set_xlabel("index")
+        ax.set_ylim(bottom=0)
+        if len(curves) <= 4:
+            ax.legend(fontsize=6)
+    axes[0][0].set_ylabel("singular value")
+    fig.suptitle("recurrent blocks: singular values (1 = orthogonal)")
+    return _save(fig, path)
+
+
+def plot_horizon(result: Horizon, path: str | Path) -> Path:
+    """The gradient norm by lag, relative to the last step, on a log axis."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    rel = result.relative.clamp_min(1e-30).numpy()
+    ax.semilogy(range(len(rel)), rel, lw=1.5)
+    ax.axhline(
+        result.threshold, color="red", ls="--", lw=1, label=f"threshold {result.threshold:g}"
+    )
+    ax.axvline(result.horizon, color="black", ls=":", lw=1, label=f"horizon {result.horizon}")
+    ax.set_xlabel("steps back from the last step")
+    ax.set_ylabel("||d y_T / d x_t|| / ||d y_T / d x_T||")
+    ax.set_title(f"gradient horizon ({result.module_name or '<root>'}, T={result.seq_len})")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def write_plots(
+    module: nn.Module,
+    out_dir: str | Path,
+    *,
+    seq_len: int = 100,
+    generator: torch.Generator | None = None,
+) -> list[Path]:
+    """Write ``biases.png``, ``timescales.png``, ``singular_values.png`` and ``horizon.png``.
+
+    The horizon is measured on the first recurrent module with ``seq_len`` steps of N(0, 1) input.
+    Returns the paths written.
+    """
+    out = Path(out_dir)
+    return [
+        plot_biases(module, out / "biases.png"),
+        plot_timescales(timescales(module), out / "timescales.png"),
+        plot_singular_values(describe(module), out / "singular_values.png"),
+        plot_horizon(gradient_horizon(module, seq_len, generator=generator), out / "horizon.png"),
+    ]
