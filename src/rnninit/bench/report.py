@@ -1,0 +1,275 @@
+"""Write ``REPORT.md`` and its PNG plots from a results file alone (``rnninit report DIR``).
+
+The report has: an honest verdict per (task, length, cell) group (the winner, and how PyTorch's
+default did, saying so where rnninit's schemes do not beat it), a summary table (seeds solved,
+steps to solve, final metric, time per step), the longest T each scheme solves, the
+initial-state task, and the plots.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .plots import plot_curves, plot_solve_bars
+from .results import load_results
+from .summary import Entry, group_entries
+
+__all__ = ["RNNINIT_SCHEMES", "clearly_better", "verdict", "write_report"]
+
+#: Schemes rnninit contributes; the rest (pytorch, folk_*) are the baselines users already have.
+RNNINIT_SCHEMES = frozenset(
+    {"keras", "flax", "sonnet", "orthogonal", "chrono", "uniform_gate", "irnn"}
+)
+_CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn_relu": "relu RNN"}
+
+
+def _g(x: float) -> str:
+    return "nan" if math.isnan(x) else f"{x:.3g}"
+
+
+def _fmt_steps(e: Entry) -> str:
+    steps = sorted(e.steps())
+    if not any(math.isfinite(s) for s in steps):
+        return f"not solved in {e.budget}"
+    med = e.median_steps()
+    head = "not solved" if not math.isfinite(med) else f"{int(med)}"
+    lo = int(steps[0])
+    hi = f"{int(steps[-1])}" if math.isfinite(steps[-1]) else f">{e.budget}"
+    return head if len(steps) == 1 else f"{head} ({lo}–{hi})"
+
+
+def _fmt_final(e: Entry, key: str | None = None) -> str:
+    vals = e.final(key)
+    med = e.median_final(key)
+    if len(vals) == 1:
+        return _g(vals[0])
+    return f"{_g(med)} ({_g(min(vals))}–{_g(max(vals))})"
+
+
+def _title(group: tuple[str, int, str]) -> str:
+    task, length, cell = group
+    t = "" if task.startswith("digits") else f" T={length}"
+    return f"{task}{t}, {_CELL_NAMES.get(cell, cell)}"
+
+
+def _slug(group: tuple[str, int, str]) -> str:
+    task, length, cell = group
+    return f"{task}_T{length}_{cell}"
+
+
+def clearly_better(a: Entry, b: Entry) -> bool:
+    """Whether ``a`` beats ``b`` beyond the seed spread.
+
+    More seeds solved; or both solved on every seed and a's slowest seed is faster than b's
+    fastest; or neither solved anywhere and a's worst final value beats b's best.
+    """
+    if a.solved != b.solved:
+        return a.solved / a.n > b.solved / b.n
+    sa, sb = a.steps(), b.steps()
+    if a.solved == a.n and b.solved == b.n:
+        return max(sa) < min(sb)
+    fa, fb = a.final(), b.final()
+    if any(math.isnan(v) for v in fa):
+        return False
+    if any(math.isnan(v) for v in fb):
+        return True
+    if a.metric == "accuracy":
+        return min(fa) > max(fb)
+    return max(fa) < min(fb)
+
+
+def _describe(e: Entry) -> str:
+    metric = "accuracy" if e.metric == "accuracy" else e.metric.upper()
+    solved = f"{e.solved}/{e.n} seeds solved"
+    if e.solved:
+        solved += f", median steps {_fmt_steps(e)}"
+    div = f", {e.diverged()} diverged" if e.diverged() else ""
+    return f"{solved}, final test {metric} {_fmt_final(e)}{div}"
+
+
+def verdict(group: tuple[str, int, str], entries: Sequence[Entry]) -> str:
+    """One honest paragraph on a group: who wins, and against PyTorch's default."""
+    best = entries[0]
+    if group[0] == "echo":
+        zeros = next((e for e in entries if e.state == "zeros"), None)
+        text = f"best start: `{best.label}` ({_describe(best)})"
+        if zeros is not None and zeros is not best:
+            how = "beyond" if clearly_better(best, zeros) else "only within"
+            text += f"; zeros: {_describe(zeros)}; the gap is {how} the seed spread"
+        return text
+    default = next((e for e in entries if e.scheme == "pytorch" and e.state == "zeros"), None)
+    text = f"winner `{best.label}` ({_describe(best)})"
+    if default is None:
+        return text + "; PyTorch's default was not run here."
+    if best is default:
+        return text + ": **PyTorch's default wins; no rnninit scheme beats it here.**"
+    text += f". PyTorch default: {_describe(default)}."
+    if best.scheme not in RNNINIT_SCHEMES:
+        text += f" A folk baseline wins: **rnninit's schemes do not beat `{best.label}` here.**"
+    elif clearly_better(best, default):
+        text += " rnninit's best beats the default beyond the seed spread."
+    else:
+        text += " **The lead over the default is within the seed spread.**"
+    if best.solved == 0:
+        text += " Nothing solved it within the budget."
+    return text
+
+
+def _summary_table(groups: dict[tuple[str, int, str], list[Entry]]) -> list[str]:
+    lines = [
+        "| task | T | cell | scheme | state | seeds solved | steps to solve: median (range) "
+        "| final test metric: median (range) | final / baseline | ms/step |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (task, length, cell), entries in groups.items():
+        for e in entries:
+            metric = "acc" if e.metric == "accuracy" else e.metric
+            ratio = "" if e.metric == "accuracy" else _g(e.median_final() / e.baseline)
+            lines.append(
+                f"| {task} | {length} | {cell} | {e.scheme} | {e.state} | {e.solved}/{e.n} | "
+                f"{_fmt_steps(e)} | {metric} {_fmt_final(e)} | {ratio} | {e.ms_per_step():.1f} |"
+            )
+    return lines
+
+
+def _longest_table(groups: dict[tuple[str, int, str], list[Entry]]) -> list[str]:
+    tried: dict[tuple[str, str, str], list[Entry]] = defaultdict(list)
+    for (task, _length, cell), entries in groups.items():
+        if task in ("adding", "copy"):
+            for e in entries:
+                tried[(task, cell, e.label)].append(e)
+    if not tried:
+        return []
+    lines = [
+        "| task | cell | scheme | T tried (seeds solved) | longest T solved by every seed "
+        "| by any seed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for (task, cell, label), entries in sorted(tried.items()):
+        entries.sort(key=lambda e: e.length)
+        all_t = [e.length for e in entries if e.solved == e.n]
+        any_t = [e.length for e in entries if e.solved > 0]
+        desc = ", ".join(f"{e.length} ({e.solved}/{e.n})" for e in entries)
+        lines.append(
+            f"| {task} | {cell} | {label} | {desc} | {max(all_t) if all_t else 'none'} | "
+            f"{max(any_t) if any_t else 'none'} |"
+        )
+    return lines
+
+
+def _echo_section(groups: dict[tuple[str, int, str], list[Entry]]) -> list[str]:
+    echo = {g: es for g, es in groups.items() if g[0] == "echo"}
+    if not echo:
+        return []
+    lines = [
+        "The target at step t is the input at step t-3, and a fixed start class for the first "
+        "3 steps, so those outputs depend on nothing but the initial state; every sequence is a "
+        "restart. The test set is one batch (its size differs from the training batch), which "
+        "changes the scale of the batch-dependent folk Xavier state.",
+        "",
+        "| T | cell | scheme | state | test CE | CE on the first 3 steps | CE on later steps "
+        "| accuracy |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    findings: list[str] = []
+    for (_task, length, cell), entries in echo.items():
+        for e in entries:
+            lines.append(
+                f"| {length} | {cell} | {e.scheme} | {e.state} | {_fmt_final(e, 'test_loss')} | "
+                f"{_fmt_final(e, 'start_loss')} | {_fmt_final(e, 'rest_loss')} | "
+                f"{_fmt_final(e, 'test_accuracy')} |"
+            )
+        by_state = {e.state: e for e in entries}
+        zeros = by_state.get("zeros")
+        best = entries[0]
+        msg = f"{_CELL_NAMES.get(cell, cell)}, T={length}: lowest test CE with `{best.state}`"
+        if zeros is not None:
+            z = zeros.median_final("test_loss")
+            parts = []
+            for s, e in by_state.items():
+                if s == "zeros":
+                    continue
+                m = e.median_final("test_loss")
+                tag = (
+                    "beyond"
+                    if (clearly_better(e, zeros) or clearly_better(zeros, e))
+                    else ("within")
+                )
+                parts.append(
+                    f"`{s}` {_g(m)} ({'+' if m >= z else ''}{_g(100 * (m - z) / z)}%, "
+                    f"{tag} seed spread)"
+                )
+            msg += f"; zeros {_g(z)}; " + ", ".join(parts)
+        findings.append(msg + ".")
+    return [
+        *lines,
+        "",
+        "What it shows (from the medians above):",
+        "",
+        *[f"- {f}" for f in findings],
+    ]
+
+
+def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
+    """Read ``folder``'s results file(s) and write ``REPORT.md`` and ``plots/*.png`` to ``out``.
+
+    ``out`` defaults to ``folder``. Returns the report's path.
+
+    Raises:
+        FileNotFoundError: no results file in ``folder``.
+    """
+    records = load_results(folder)
+    out_dir = Path(folder if out is None else out)
+    if out_dir.is_file():
+        out_dir = out_dir.parent
+    plots = out_dir / "plots"
+    groups = group_entries(records)
+    vers: dict[str, Any] = records[0].get("versions", {}) if records else {}
+    seconds = sum(float(r.get("wall_seconds", 0.0)) for r in records)
+    lines = [
+        "# rnninit benchmark report",
+        "",
+        f"{len(records)} runs in {len(groups)} groups, {seconds / 60:.1f} CPU-minutes of training; "
+        f"written {_dt.date.today().isoformat()} from the results file alone; "
+        f"torch {vers.get('torch', '?')}, rnninit {vers.get('rnninit', '?')}, "
+        f"python {vers.get('python', '?')}.",
+        "",
+        "Solved: adding, smoothed training MSE < 0.01; copy and echo, smoothed training CE under "
+        "a tenth of the memoryless baseline; digits, test accuracy >= 0.90. Runs stop when "
+        "solved, so the final metric of a solved run is the one at its solving step. "
+        "Medians and ranges are over seeds.",
+        "",
+        "## Verdict per task",
+        "",
+    ]
+    for group, entries in groups.items():
+        lines.append(f"- **{_title(group)}**: {verdict(group, entries)}")
+    lines += ["", "## Summary", "", *_summary_table(groups), ""]
+    longest = _longest_table(groups)
+    if longest:
+        lines += ["## Longest T solved within the budget", "", *longest, ""]
+    echo = _echo_section(groups)
+    if echo:
+        lines += ["## Initial-state task (echo)", "", *echo, ""]
+    lines += ["## Plots", ""]
+    for group, entries in groups.items():
+        slug, title = _slug(group), _title(group)
+        plot_curves(entries, title, plots / f"curves_{slug}.png")
+        lines.append(f"![{title}: curves](plots/curves_{slug}.png)")
+        if group[0] != "echo":
+            plot_solve_bars(entries, f"{title}: steps to solve", plots / f"solve_{slug}.png")
+            lines.append(f"![{title}: steps to solve](plots/solve_{slug}.png)")
+        lines.append("")
+    ms = [e.ms_per_step() for es in groups.values() for e in es]
+    if ms:
+        lines.append(f"Median training step over all entries: {statistics.median(ms):.1f} ms.")
+    path = out_dir / "REPORT.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,260 @@
+"""Train one configuration (:func:`run_config`) or a sweep of them (:func:`run_sweep`).
+
+:func:`run_config` is a pure function of its :class:`RunConfig`: ``torch.manual_seed(seed)`` for
+the head, and ``torch.Generator`` objects derived from the config for the recurrent weights, the
+training batches and the state draws. :func:`run_sweep` skips ids already in the results file,
+runs the rest serially or in a pool of spawned processes (one thread each), and appends each
+result as one JSON line as soon as it finishes.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .config import RunConfig
+from .models import SeqModel
+from .results import ResultsStore
+from .tasks import Task, make_task, seed_of
+
+__all__ = ["evaluate", "run_config", "run_sweep", "versions"]
+
+
+def versions() -> dict[str, str]:
+    """Versions of the pieces a result depends on."""
+    from .. import __version__
+
+    return {
+        "rnninit": __version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+
+
+def _loss(task: Task, pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    if task.loss == "mse":
+        return nn.functional.mse_loss(pred, y)
+    return nn.functional.cross_entropy(pred.reshape(-1, pred.shape[-1]), y.reshape(-1))
+
+
+@torch.no_grad()
+def evaluate(model: SeqModel, task: Task, seed: int) -> dict[str, float]:
+    """Test loss, test accuracy (classification) and, for ``echo``, the loss on the first steps.
+
+    The test set is one batch (so batch-size-dependent states see the test batch size).
+    """
+    model.eval()
+    x, y = task.test_set()
+    g = torch.Generator().manual_seed(seed_of("eval-state", seed))
+    pred = model(x, generator=g)
+    out = {"test_loss": float(_loss(task, pred, y))}
+    if task.loss == "ce":
+        out["test_accuracy"] = float((pred.argmax(-1) == y).float().mean())
+    if task.name == "echo":
+        d = 3
+        out["start_loss"] = float(_loss(task, pred[:, :d], y[:, :d]))
+        out["rest_loss"] = float(_loss(task, pred[:, d:], y[:, d:]))
+    model.train()
+    return out
+
+
+def _init_model(model: SeqModel, config: RunConfig, task: Task) -> None:
+    from ..apply import init_
+
+    params: dict[str, Any] = {}
+    if config.scheme == "chrono":
+        params["max_timescale"] = task.chrono_tmax
+    g = torch.Generator().manual_seed(seed_of("init", config.seed))
+    init_(model.rnn, config.scheme, generator=g, **params)
+
+
+def run_config(config: RunConfig, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Train ``config`` and return its result record (JSON-ready).
+
+    Record fields: ``id``, ``config``, ``curve`` (``step``, ``train_loss``: the mean training loss
+    over each window of ``log_every`` steps), ``evals`` (``step`` and test metrics), ``solved``,
+    ``steps_to_solve`` (first window end, or the evaluation step for accuracy tasks, at which the
+    criterion held; None if never), ``final`` (test metrics at the end), ``baseline``,
+    ``metric``, ``steps_run``, ``diverged``, ``seconds_per_step``, ``wall_seconds``, ``versions``.
+    ``progress(n)`` is called with the number of steps done since the last call.
+    """
+    task = make_task(
+        config.task, config.length, test_size=config.test_size, data_seed=config.data_seed
+    )
+    torch.manual_seed(seed_of("torch", config.seed))
+    model = SeqModel(
+        config.cell, task.input_size, config.hidden, task.output_size, task.head, config.state
+    )
+    _init_model(model, config, task)
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    g_data = torch.Generator().manual_seed(seed_of("train-data", config.seed))
+    g_state = torch.Generator().manual_seed(seed_of("train-state", config.seed))
+
+    curve: dict[str, list[float]] = {"step": [], "train_loss": []}
+    evals: dict[str, list[float]] = {"step": []}
+    solved_at: int | None = None
+    diverged = False
+    window: list[float] = []
+    step = 0
+    pending = 0
+    t0 = time.perf_counter()
+    train_seconds = 0.0
+
+    def record_eval(at: int) -> dict[str, float]:
+        metrics = evaluate(model, task, config.seed)
+        evals["step"].append(at)
+        for k, v in metrics.items():
+            evals.setdefault(k, []).append(v)
+        return metrics
+
+    while step < config.steps:
+        ts = time.perf_counter()
+        x, y = task.train_batch(config.batch, g_data)
+        loss = _loss(task, model(x, generator=g_state), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        opt.step()
+        train_seconds += time.perf_counter() - ts
+        step += 1
+        pending += 1
+        value = float(loss.detach())
+        if not math.isfinite(value):
+            diverged = True
+            break
+        window.append(value)
+        if step % config.log_every == 0 or step == config.steps:
+            mean = sum(window) / len(window)
+            curve["step"].append(step)
+            curve["train_loss"].append(mean)
+            window = []
+            if progress is not None:
+                progress(pending)
+                pending = 0
+            if solved_at is None and task.solve_loss is not None and mean < task.solve_loss:
+                solved_at = step
+        if step % config.eval_every == 0 or step == config.steps:
+            metrics = record_eval(step)
+            acc = metrics.get("test_accuracy")
+            if (
+                solved_at is None
+                and task.solve_accuracy is not None
+                and acc is not None
+                and acc >= task.solve_accuracy
+            ):
+                solved_at = step
+        if solved_at is not None and config.stop_on_solve:
+            break
+    if progress is not None and pending:
+        progress(pending)
+    if not evals["step"] or evals["step"][-1] != step:
+        record_eval(step)
+    final = {k: v[-1] for k, v in evals.items() if k != "step"}
+    if diverged:
+        final["test_loss"] = float("nan")
+    return {
+        "id": config.id,
+        "config": config.to_dict(),
+        "task": {
+            "baseline": task.baseline,
+            "solve_loss": task.solve_loss,
+            "solve_accuracy": task.solve_accuracy,
+            "metric": task.metric,
+            "chrono_tmax": task.chrono_tmax,
+        },
+        "curve": curve,
+        "evals": evals,
+        "solved": solved_at is not None,
+        "steps_to_solve": solved_at,
+        "final": final,
+        "steps_run": step,
+        "diverged": diverged,
+        "seconds_per_step": train_seconds / max(step, 1),
+        "wall_seconds": time.perf_counter() - t0,
+        "versions": versions(),
+    }
+
+
+def _worker_init() -> None:
+    torch.set_num_threads(1)
+
+
+def _run_in_worker(config: RunConfig) -> dict[str, Any]:
+    return run_config(config)
+
+
+def run_sweep(
+    configs: Sequence[RunConfig],
+    out_dir: str | Path,
+    *,
+    workers: int = 1,
+    show_progress: bool | None = None,
+    log: Callable[[str], None] | None = None,
+) -> tuple[int, int]:
+    """Run every configuration not yet in ``out_dir/results.jsonl``; append results as they finish.
+
+    Returns ``(ran, skipped)``. With ``workers > 1`` the runs go to a pool of spawned processes
+    with one torch thread each; results are appended (and flushed) by this process only.
+    ``show_progress`` None means: only when stderr is a terminal.
+    """
+    from tqdm import tqdm
+
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers!r}")
+    store = ResultsStore(Path(out_dir) / "results.jsonl")
+    done = store.ids()
+    todo = [c for c in dict.fromkeys(configs) if c.id not in done]
+    skipped = len(set(configs)) - len(todo)
+    if log is not None:
+        log(f"{len(todo)} runs to do, {skipped} already in {store.path} (skipped)")
+    if show_progress is None:
+        show_progress = sys.stderr.isatty()
+    total_steps = sum(c.steps for c in todo)
+    bar = tqdm(
+        total=total_steps, unit="step", disable=not show_progress, dynamic_ncols=True, desc="bench"
+    )
+    torch.set_num_threads(1)
+    failed = 0
+    try:
+        if workers == 1:
+            for c in todo:
+                bar.set_postfix_str(f"{c.task} T={c.length} {c.cell} {c.scheme} s{c.seed}")
+                rec = run_config(c, progress=bar.update)
+                bar.update(c.steps - rec["steps_run"])  # stopped early (solved)
+                store.append(rec)
+        else:
+            ctx = get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
+                futures: dict[Future[dict[str, Any]], RunConfig] = {
+                    pool.submit(_run_in_worker, c): c for c in todo
+                }
+                remaining = set(futures)
+                while remaining:
+                    finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        c = futures[f]
+                        exc = f.exception()
+                        if exc is not None:  # report it; the other runs go on
+                            failed += 1
+                            if log is not None:
+                                log(f"run {c.id} ({c.to_dict()}) failed: {exc!r}")
+                            continue
+                        store.append(f.result())
+                        bar.update(c.steps)
+                        bar.set_postfix_str(f"last: {c.task} T={c.length} {c.cell} {c.scheme}")
+    finally:
+        bar.close()
+    if failed:
+        raise RuntimeError(f"{failed} of {len(todo)} runs failed (see the log above)")
+    return len(todo), skipped
