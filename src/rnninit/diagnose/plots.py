@@ -60,9 +60,12 @@ def plot_biases(module: nn.Module, path: str | Path) -> Path:
             label = "GRU n (b_in)" if b.kind == "bias_ih" else "GRU n (b_hn)"
             values.setdefault(label, []).append(b.tensor.detach().double().cpu())
     fig, ax = plt.subplots(figsize=(7, 4))
+    if values:
+        every = torch.cat([torch.cat(vs) for vs in values.values()])
+        lo, hi = float(every.min()), float(every.max())
+        edges = torch.linspace(lo - 0.05, hi + 0.05, 61).numpy()  # shared bins
     for label, vs in values.items():
-        v = torch.cat(vs).numpy()
-        ax.hist(v, bins=40, alpha=0.55, label=label)
+        ax.hist(torch.cat(vs).numpy(), bins=edges, alpha=0.55, label=label)
     ax.set_xlabel("effective bias b_ih + b_hh")
     ax.set_ylabel("units")
     ax.set_title("gate biases")
@@ -108,7 +111,8 @@ def plot_singular_values(desc: Description, path: str | Path) -> Path:
         ax.axhline(1.0, color="grey", lw=0.8, ls="--")
         ax.set_title(f"gate {gate}")
         ax.set_xlabel("index")
-        ax.set_ylim(bottom=0)
+        top = max(float(s.max()) for _, s in curves) if curves else 1.0
+        ax.set_ylim(bottom=0, top=max(1.1, 1.05 * top))
         if len(curves) <= 4:
             ax.legend(fontsize=6)
     axes[0][0].set_ylabel("singular value")
@@ -120,8 +124,14 @@ def plot_horizon(result: Horizon, path: str | Path) -> Path:
     """The gradient norm by lag, relative to the last step, on a log axis."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
-    rel = result.relative.clamp_min(1e-30).numpy()
+    rel_t = result.relative
+    positive = rel_t[rel_t > 0]
+    floor = max(float(positive.min()) if positive.numel() else 1e-12, result.threshold * 1e-8)
+    rel = rel_t.clamp_min(floor * 0.5).numpy()
     ax.semilogy(range(len(rel)), rel, lw=1.5)
+    ax.set_ylim(
+        bottom=min(floor * 0.5, result.threshold * 0.3), top=1.5 * max(1.0, float(rel.max()))
+    )
     ax.axhline(
         result.threshold, color="red", ls="--", lw=1, label=f"threshold {result.threshold:g}"
     )
