@@ -73,6 +73,7 @@ def test_construction_errors_and_forwarded_attributes() -> None:
         Recurrent(nn.GRU(IN, H), InitialState(nn.GRU(IN, H)), std=0.1)
     rec = Recurrent(nn.GRU(IN, H, num_layers=2, batch_first=True))
     assert (rec.hidden_size, rec.num_layers, rec.batch_first) == (H, 2, True)
+    rec.flatten_parameters()  # no-op on CPU, but part of the drop-in surface
     with pytest.raises(AttributeError):
         _ = rec.no_such_attribute
 
@@ -274,8 +275,14 @@ def test_conditional_recurrent() -> None:
     assert torch.allclose(out, ref)
     with pytest.raises(TypeError, match="context="):
         rec(x)
-    with pytest.raises(StateShapeError, match="batch size 3"):
+    with pytest.raises(StateShapeError, match="batch size: 3"):
         rec(x, context=torch.randn(3, 5))
+    with pytest.raises(StateShapeError, match="no batch dimension"):
+        rec(torch.randn(6, 3), context=ctx)  # unbatched input, batched context
+    unbatched, _ = rec(torch.randn(6, 3), context=ctx[0])
+    assert unbatched.shape == (6, H)
+    with pytest.raises(TypeError, match="either state= or context="):
+        rec(x, rec.initial_state(ctx), context=ctx)
     with pytest.raises(TypeError, match="context= is for"):
         Recurrent(nn.GRU(IN, H))(torch.randn(2, 4, IN), context=ctx)
     stateful = Recurrent(nn.GRU(IN, H), "conditional", stateful=True, context_size=5)

@@ -12,7 +12,7 @@ from torch.nn.utils.rnn import PackedSequence
 
 from ..errors import InitializerError, StateShapeError
 from .modules import InitialState, State
-from .shapes import batch_of, check_state_for, spec_of
+from .shapes import BatchInfo, batch_of, check_state_for, spec_of
 
 __all__ = ["Recurrent"]
 
@@ -27,6 +27,7 @@ _FORWARDED = frozenset(
         "bidirectional",
         "proj_size",
         "mode",
+        "all_weights",
     }
 )
 
@@ -131,6 +132,12 @@ class Recurrent(nn.Module):
     def extra_repr(self) -> str:
         return f"stateful={self.stateful}"
 
+    def flatten_parameters(self) -> None:
+        """Call the wrapped module's ``flatten_parameters()`` (cuDNN weight packing)."""
+        rnn = self.rnn
+        assert isinstance(rnn, nn.RNNBase)
+        rnn.flatten_parameters()
+
     @property
     def carried_state(self) -> State | None:
         """The detached state carried to the next call (``None`` if nothing is carried)."""
@@ -210,6 +217,8 @@ class Recurrent(nn.Module):
         """Run the wrapped module from ``state`` or from a built (or carried) initial state."""
         info = batch_of(self._spec, input)
         if state is not None:
+            if context is not None:
+                raise TypeError("give either state= or context= (a context builds the state)")
             check_state_for(self._spec, state, info)
             start = state
         elif self.stateful and self._carry is not None:
@@ -222,24 +231,28 @@ class Recurrent(nn.Module):
             self._pending = None
         return output, final
 
-    def _fresh(self, info: Any, context: torch.Tensor | None) -> State:
-        if self.initial_state.kind == "conditional":
+    def _fresh(self, info: BatchInfo, context: torch.Tensor | None) -> State:
+        state = self.initial_state
+        if state.kind == "conditional":
             if context is None:
                 raise TypeError(
                     "this Recurrent has a conditional initial state: call it with "
                     "context=<(N, context_size) tensor>"
                 )
-            target = self.initial_state._context_target(
-                context, info.batch_size, None, info.dtype, info.device
-            )
-            return self.initial_state.build(target, context=context)
+            target = state._context_target(context, None, None, info.dtype, info.device)
+            if target.batch_size != info.batch_size:
+                given = "no batch dimension" if target.batch_size is None else target.batch_size
+                wanted = "no batch dimension" if info.batch_size is None else info.batch_size
+                raise StateShapeError(
+                    f"context has shape {tuple(context.shape)} (batch size: {given}) but the "
+                    f"input has {wanted} ({info.source})"
+                )
+            return state.build(target, context=context)
         if context is not None:
-            raise TypeError(
-                f"context= is for a conditional initial state, not {self.initial_state.kind!r}"
-            )
-        return self.initial_state.build(info)
+            raise TypeError(f"context= is for a conditional initial state, not {state.kind!r}")
+        return state.build(info)
 
-    def _from_carry(self, info: Any, context: torch.Tensor | None) -> State:
+    def _from_carry(self, info: BatchInfo, context: torch.Tensor | None) -> State:
         assert self._carry is not None
         carry = _parts(self._carry)
         carried_n = carry[0].shape[1] if carry[0].dim() == 3 else None
