@@ -130,7 +130,8 @@ def load_checkpoint(
         else:
             first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
             raise CheckpointError(
-                f"{p.name} is not a PyTorch checkpoint torch.load can read ({first})"
+                f"{p.name} is not a PyTorch checkpoint torch.load can read "
+                f"({type(exc).__name__}: {first})"
             ) from None
     content = _state_dict_of(obj, notes)
     if isinstance(content, nn.Module):
