@@ -25,7 +25,10 @@ from .recipes import Recipe
 from .registry import Init, call_init
 from .schemes import recipe
 
-__all__ = ["SchemeWarning", "init_"]
+__all__ = ["SCHEME_ATTRIBUTE", "SchemeWarning", "init_"]
+
+#: Attribute that :func:`init_` sets on each layer it initialized: the recipe's name.
+SCHEME_ATTRIBUTE = "_rnninit_scheme"
 
 M = TypeVar("M", bound=nn.Module)
 _ZERO = Init("zeros")
@@ -274,6 +277,10 @@ def apply_recipe(
             for p, saved in backup:
                 p.copy_(saved)
         raise
+    for _, mod in modules:
+        # a plain attribute (not in state_dict) so rnninit.check can tell a deliberate scheme,
+        # e.g. Keras' whole-matrix orthogonal recurrent kernel, from the same pattern by accident
+        setattr(mod, SCHEME_ATTRIBUTE, r.name)
     return module
 
 

@@ -13,7 +13,9 @@ fix). The checks, by code:
     within 5% of each other) but its gate blocks are not (mean ratio ``s_min / s_max`` of the
     blocks below 0.5): what ``nn.init.orthogonal_(weight_hh)`` and Keras' ``recurrent_kernel``
     orthogonal do. Each gate's own recurrence then has singular values spread between ~0 and ~0.9
-    instead of 1 (Saxe et al. 2014 want each recurrence orthogonal).
+    instead of 1 (Saxe et al. 2014 want each recurrence orthogonal). Not reported for a layer
+    last initialized by ``rnninit.init_(..., "keras")``: there it is Keras' own default,
+    reproduced on purpose for ports.
 ``pytorch_default_long_sequence`` (warning, needs ``seq_len >= 100``)
     Every parameter lies in ``[-a, a]``, ``a = 1/sqrt(H)``, with the statistics of ``U(-a, a)``
     (pooled std within 10% of ``a/sqrt(3)``, mean within ``0.1 a`` of 0, extremes beyond
@@ -47,6 +49,7 @@ import math
 import torch
 from torch import nn
 
+from ..apply import SCHEME_ATTRIBUTE
 from ..layouts import find_recurrent, gates, layout_of, parameters_of
 from .findings import Finding, Report
 from .metrics import effective_biases, singular_values, timescale
@@ -95,7 +98,8 @@ def _whole_matrix_orthogonal(model: nn.Module) -> list[Finding]:
     params: dict[str, torch.Tensor] = {}
     module_of: dict[str, str] = {}
     for b in gates(model):
-        if b.kind == "recurrent" and b.family != "RNN":
+        deliberate = getattr(model.get_submodule(b.module_name), SCHEME_ATTRIBUTE, None) == "keras"
+        if b.kind == "recurrent" and b.family != "RNN" and not deliberate:
             by_param.setdefault(b.param_name, []).append(b.tensor)
             params[b.param_name] = b.param
             module_of[b.param_name] = b.module_name
