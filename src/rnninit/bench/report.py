@@ -206,6 +206,10 @@ def _echo_section(groups: dict[tuple[str, int, str], list[Entry]]) -> list[str]:
                     f"{tag} seed spread)"
                 )
             msg += f"; zeros {_g(z)}; " + ", ".join(parts)
+            start = sorted(entries, key=lambda e: e.median_final("start_loss"))
+            msg += "; CE on the first 3 steps (only the start state decides them): " + ", ".join(
+                f"`{e.state}` {_g(e.median_final('start_loss'))}" for e in start
+            )
         findings.append(msg + ".")
     return [
         *lines,

@@ -30,7 +30,9 @@ class Entry:
 
     @property
     def label(self) -> str:
-        """Short label: the scheme, plus the state kind when it is not zeros."""
+        """Short label: the scheme, plus the state kind when it is not zeros (echo: the state)."""
+        if self.task == "echo" and self.scheme == "pytorch":
+            return self.state
         return self.scheme if self.state == "zeros" else f"{self.scheme}/{self.state}"
 
     @property
