@@ -62,6 +62,7 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
             },
             Path(out_dir) / f"rank{rank}.pt",
         )
+        dist.barrier()  # both ranks done before the store (hosted by rank 0) goes away
     finally:
         dist.destroy_process_group()
 
