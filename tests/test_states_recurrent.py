@@ -292,3 +292,31 @@ def test_conditional_recurrent() -> None:
     with pytest.raises(TypeError, match="context="):
         stateful(torch.randn(2, 4, IN))
     stateful(torch.randn(2, 4, IN), context=ctx)
+
+
+def test_reset_rows_are_in_the_callers_order_for_unsorted_packed_input() -> None:
+    torch.manual_seed(0)
+    rnn = nn.GRU(IN, H)
+    rec = Recurrent(rnn, "learned", stateful=True)
+    _randomize(rec)
+    fresh = Recurrent(rnn, rec.initial_state)
+    lengths = torch.tensor([2, 6, 4])  # sorted order 1, 2, 0: not the caller's order
+    rec(pack_padded_sequence(torch.randn(6, 3, IN), lengths, enforce_sorted=False))
+    carried = rec.carried_state
+    rec.reset([0])  # caller's row 0 (the shortest sequence)
+    x = pack_padded_sequence(torch.randn(6, 3, IN), lengths, enforce_sorted=False)
+    _, final = rec(x)
+    _, restarted = fresh(x)
+    _, continued = rnn(x, carried)
+    assert torch.allclose(final[:, 0], restarted[:, 0], atol=1e-6)
+    assert torch.allclose(final[:, 1:], continued[:, 1:], atol=1e-6)
+    assert not torch.allclose(final[:, 0], continued[:, 0])
+
+
+def test_double_precision_flows_through() -> None:
+    rec = Recurrent(nn.LSTM(IN, H).double(), "learned", stateful=True)
+    x = torch.randn(4, 2, IN, dtype=torch.float64)
+    out, (h, c) = rec(x)
+    out, (h, c) = rec(x)
+    assert out.dtype == h.dtype == c.dtype == torch.float64
+    assert rec.initial_state.h0.dtype == torch.float64
