@@ -190,7 +190,6 @@ class Recurrent(nn.Module):
                     f"got {tuple(mask.shape)}"
                 )
             return mask.to(device)
-        idx = mask.tolist() if isinstance(mask, torch.Tensor) else list(mask)  # type: ignore[call-overload]
         if isinstance(mask, torch.Tensor) and (
             mask.dim() != 1 or mask.dtype.is_floating_point or mask.dtype.is_complex
         ):
@@ -198,6 +197,7 @@ class Recurrent(nn.Module):
                 f"mask must be a bool tensor (N,) or 1-D integer indices, got dtype {mask.dtype} "
                 f"and shape {tuple(mask.shape)}"
             )
+        idx = mask.tolist() if isinstance(mask, torch.Tensor) else list(mask)  # type: ignore[call-overload]
         bad = [i for i in idx if not -n <= i < n]
         if bad:
             raise StateShapeError(
