@@ -33,7 +33,7 @@ from .layouts import GATES, KEEP_GATE, GateBlock, Layout, find_recurrent, gates,
 from .recipes import Recipe
 from .registry import INITIALIZERS, Init, register
 from .schemes import SCHEMES, recipe
-from .states import STATE_KINDS, InitialState, Recurrent, check_state, initial_state
+from .states import STATE_KINDS, InitialState, Recurrent, State, check_state, initial_state
 
 __version__ = "0.1.0"
 
@@ -59,6 +59,7 @@ __all__ = [
     "RnnInitError",
     "SchemeError",
     "SchemeWarning",
+    "State",
     "StateShapeError",
     "Timescales",
     "UnknownNameError",
