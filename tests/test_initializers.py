@@ -80,11 +80,12 @@ def test_orthogonal_is_haar_not_biased() -> None:
     t = torch.empty(2, 2)
     g = _gen(3)
     diag = []
-    for _ in range(4000):
+    for _ in range(2000):
         I.orthogonal_(t, 1.0, g)
         diag.append(t[0, 0].item())
-    # For Haar O(2), Q00 = cos(theta) with theta uniform: mean 0, E[cos^2] = 1/2
-    assert abs(sum(diag) / len(diag)) < 0.04
+    # For Haar O(2), Q00 = cos(theta) with theta uniform: mean 0 (SE 0.016), E[cos^2] = 1/2
+    # (SE 0.008); without the sign fix, Householder QR makes Q00 mostly negative (mean ~ -0.6).
+    assert abs(sum(diag) / len(diag)) < 0.06
     assert abs(sum(d * d for d in diag) / len(diag) - 0.5) < 0.03
 
 
