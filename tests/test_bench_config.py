@@ -186,3 +186,12 @@ def test_verdict_flags_a_lead_within_the_seed_spread() -> None:
     ((group, entries),) = group_entries(recs).items()
     text = verdict(group, entries)
     assert "within the seed spread" in text and "Nothing solved it" in text
+
+
+def test_runs_differing_beyond_the_seed_are_separate_entries_labelled_by_the_difference() -> None:
+    recs = [_rec("chrono", s, 1500, 0.008) for s in range(2)]
+    other = _rec("chrono", 0, None, 0.1)
+    other["config"]["hidden"] = 64
+    ((_, entries),) = group_entries([*recs, other]).items()
+    assert sorted(e.n for e in entries) == [1, 2]
+    assert {e.label for e in entries} == {"chrono [hidden=128]", "chrono [hidden=64]"}

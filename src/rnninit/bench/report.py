@@ -18,6 +18,7 @@ from typing import Any
 
 from .plots import plot_curves, plot_solve_bars
 from .results import load_results
+from .states_report import echo_section
 from .summary import Entry, group_entries
 
 __all__ = ["RNNINIT_SCHEMES", "clearly_better", "verdict", "write_report"]
@@ -163,63 +164,6 @@ def _longest_table(groups: dict[tuple[str, int, str], list[Entry]]) -> list[str]
     return lines
 
 
-def _echo_section(groups: dict[tuple[str, int, str], list[Entry]]) -> list[str]:
-    echo = {g: es for g, es in groups.items() if g[0] == "echo"}
-    if not echo:
-        return []
-    lines = [
-        "The target at step t is the input at step t-3, and a fixed start class for the first "
-        "3 steps, so those outputs depend on nothing but the initial state; every sequence is a "
-        "restart. The test set is one batch (its size differs from the training batch), which "
-        "changes the scale of the batch-dependent folk Xavier state.",
-        "",
-        "| T | cell | scheme | state | test CE | CE on the first 3 steps | CE on later steps "
-        "| accuracy |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    findings: list[str] = []
-    for (_task, length, cell), entries in echo.items():
-        for e in entries:
-            lines.append(
-                f"| {length} | {cell} | {e.scheme} | {e.state} | {_fmt_final(e, 'test_loss')} | "
-                f"{_fmt_final(e, 'start_loss')} | {_fmt_final(e, 'rest_loss')} | "
-                f"{_fmt_final(e, 'test_accuracy')} |"
-            )
-        by_state = {e.state: e for e in entries}
-        zeros = by_state.get("zeros")
-        best = entries[0]
-        msg = f"{_CELL_NAMES.get(cell, cell)}, T={length}: lowest test CE with `{best.state}`"
-        if zeros is not None:
-            z = zeros.median_final("test_loss")
-            parts = []
-            for s, e in by_state.items():
-                if s == "zeros":
-                    continue
-                m = e.median_final("test_loss")
-                tag = (
-                    "beyond"
-                    if (clearly_better(e, zeros) or clearly_better(zeros, e))
-                    else ("within")
-                )
-                parts.append(
-                    f"`{s}` {_g(m)} ({'+' if m >= z else ''}{_g(100 * (m - z) / z)}%, "
-                    f"{tag} seed spread)"
-                )
-            msg += f"; zeros {_g(z)}; " + ", ".join(parts)
-            start = sorted(entries, key=lambda e: e.median_final("start_loss"))
-            msg += "; CE on the first 3 steps (only the start state decides them): " + ", ".join(
-                f"`{e.state}` {_g(e.median_final('start_loss'))}" for e in start
-            )
-        findings.append(msg + ".")
-    return [
-        *lines,
-        "",
-        "What it shows (from the medians above):",
-        "",
-        *[f"- {f}" for f in findings],
-    ]
-
-
 def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     """Read ``folder``'s results file(s) and write ``REPORT.md`` and ``plots/*.png`` to ``out``.
 
@@ -247,7 +191,9 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
         "Solved: adding, smoothed training MSE < 0.01; copy and echo, smoothed training CE under "
         "a tenth of the memoryless baseline; digits, test accuracy >= 0.90. Runs stop when "
         "solved, so the final metric of a solved run is the one at its solving step. "
-        "Medians and ranges are over seeds.",
+        "Medians and ranges are over seeds. ms/step is the wall time of a training step on the "
+        "machine as it was while the run trained: on a shared CPU it measures the load as much "
+        "as the model, so compare it across rows only for runs made on an idle machine.",
         "",
         "## Verdict per task",
         "",
@@ -258,7 +204,7 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     longest = _longest_table(groups)
     if longest:
         lines += ["## Longest T solved within the budget", "", *longest, ""]
-    echo = _echo_section(groups)
+    echo = echo_section(groups)
     if echo:
         lines += ["## Initial-state task (echo)", "", *echo, ""]
     lines += ["## Plots", ""]
@@ -266,7 +212,7 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
         slug, title = _slug(group), _title(group)
         plot_curves(entries, title, plots / f"curves_{slug}.png")
         lines.append(f"![{title}: curves](plots/curves_{slug}.png)")
-        if group[0] != "echo":
+        if any(e.solved for e in entries) or group[0] != "echo":
             plot_solve_bars(entries, f"{title}: steps to solve", plots / f"solve_{slug}.png")
             lines.append(f"![{title}: steps to solve](plots/solve_{slug}.png)")
         lines.append("")

@@ -16,6 +16,8 @@ from typing import Any
 
 __all__ = ["Entry", "group_entries", "rank"]
 
+_KEY = ("task", "length", "cell", "scheme", "state", "seed")
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -27,13 +29,16 @@ class Entry:
     scheme: str
     state: str
     records: tuple[dict[str, Any], ...]
+    suffix: str = ""
 
     @property
     def label(self) -> str:
         """Short label: the scheme, plus the state kind when it is not zeros (echo: the state)."""
         if self.task == "echo" and self.scheme == "pytorch":
-            return self.state
-        return self.scheme if self.state == "zeros" else f"{self.scheme}/{self.state}"
+            base = self.state
+        else:
+            base = self.scheme if self.state == "zeros" else f"{self.scheme}/{self.state}"
+        return base + self.suffix
 
     @property
     def n(self) -> int:
@@ -99,15 +104,30 @@ class Entry:
 def group_entries(
     records: Sequence[dict[str, Any]],
 ) -> dict[tuple[str, int, str], list[Entry]]:
-    """Entries by group (task, length, cell), each list ranked best first."""
-    by: dict[tuple[str, int, str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    """Entries by group (task, length, cell), each list ranked best first.
+
+    Records are pooled over seeds only: runs that differ in any other field (hidden size, steps,
+    learning rate, ...) form separate entries, labelled with the fields that differ.
+    """
+    by: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for r in records:
         c = r["config"]
-        by[(c["task"], int(c["length"]), c["cell"], c["scheme"], c["state"])].append(r)
+        rest = tuple(sorted((k, v) for k, v in c.items() if k not in _KEY))
+        by[(c["task"], int(c["length"]), c["cell"], c["scheme"], c["state"], rest)].append(r)
+    variants: dict[tuple[Any, ...], list[tuple[Any, ...]]] = defaultdict(list)
+    for key in by:
+        variants[key[:5]].append(key[5])
     groups: dict[tuple[str, int, str], list[Entry]] = defaultdict(list)
     for key, recs in by.items():
         recs.sort(key=lambda r: int(r["config"]["seed"]))
-        groups[key[:3]].append(Entry(*key, records=tuple(recs)))
+        suffix = ""
+        if len(variants[key[:5]]) > 1:
+            dicts = [dict(v) for v in variants[key[:5]]]
+            mine = dict(key[5])
+            differ = [k for k in sorted(mine) if any(d.get(k) != mine[k] for d in dicts)]
+            suffix = " [" + ", ".join(f"{k}={mine[k]}" for k in differ) + "]"
+        task, length, cell, scheme, state = key[:5]
+        groups[key[:3]].append(Entry(task, length, cell, scheme, state, tuple(recs), suffix))
     return {k: rank(v) for k, v in sorted(groups.items())}
 
 
