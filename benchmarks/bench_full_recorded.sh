@@ -18,7 +18,15 @@ $B --task copy --length 100 --cell lstm --scheme pytorch,keras,chrono --seeds 3
 # D. GRU and the relu RNN (IRNN) on adding T=200, one seed.
 $B --task adding --length 200 --cell gru --scheme pytorch,chrono --seeds 1
 $B --task adding --length 200 --cell rnn_relu --scheme pytorch,irnn --seeds 1
-# E. Longer adding, one seed: T=400 for the default and chrono. (T=750 was not run in the
-#    recorded session for lack of time: `$B --task adding --length 750 --cell lstm --scheme chrono`.)
+# E. Longer adding, one seed: T=400 for the default and chrono.
 $B --task adding --length 400 --cell lstm --scheme pytorch,chrono --seeds 1
+# F. Extensions, as time permitted. F1 ran first; after it showed flax and sonnet solving
+#    T=200 fastest, the rest of F was re-planned around them.
+$B --task adding --length 200 --cell lstm --scheme flax,sonnet,folk_xavier --seeds 3
+$B --task adding --length 400 --cell lstm --scheme flax,sonnet --seeds 1
+$B --task adding --length 750 --cell lstm --scheme flax,chrono --seeds 1
+$B --task adding --length 200 --cell gru --scheme pytorch,chrono,flax --seeds 3
+$B --task adding --length 400 --cell lstm --scheme chrono --seeds 3
+$B --task copy --length 100 --cell lstm --scheme flax,sonnet --seeds 3
+$B --task digits,digits_perm --cell lstm --scheme flax,sonnet --seeds 3
 rnninit report "$OUT"

@@ -67,11 +67,15 @@ def _slug(group: tuple[str, int, str]) -> str:
 def clearly_better(a: Entry, b: Entry) -> bool:
     """Whether ``a`` beats ``b`` beyond the seed spread.
 
-    More seeds solved; or both solved on every seed and a's slowest seed is faster than b's
-    fastest; or neither solved anywhere and a's worst final value beats b's best.
+    ``a`` solved on most seeds and ``b`` on fewer than half; or both solved on every seed and
+    a's slowest seed is faster than b's fastest; otherwise (partly or not solved) a's worst final
+    value beats b's best.
     """
-    if a.solved != b.solved:
-        return a.solved / a.n > b.solved / b.n
+    fa_solved, fb_solved = a.solved / a.n, b.solved / b.n
+    if fa_solved > 0.5 and fb_solved < 0.5:
+        return True
+    if fb_solved > 0.5 and fa_solved < 0.5:
+        return False
     sa, sb = a.steps(), b.steps()
     if a.solved == a.n and b.solved == b.n:
         return max(sa) < min(sb)
@@ -113,6 +117,8 @@ def verdict(group: tuple[str, int, str], entries: Sequence[Entry]) -> str:
     text += f". PyTorch default: {_describe(default)}."
     if best.scheme not in RNNINIT_SCHEMES:
         text += f" A folk baseline wins: **rnninit's schemes do not beat `{best.label}` here.**"
+    elif min(best.n, default.n) < 2:
+        text += " One seed only: no seed spread to judge the gap by."
     elif clearly_better(best, default):
         text += " rnninit's best beats the default beyond the seed spread."
     else:
