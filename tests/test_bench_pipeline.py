@@ -235,3 +235,27 @@ def test_quick_preset_covers_every_task_and_state_kind_and_is_small() -> None:
     work = sum(c.steps * c.length * c.hidden / 64 for c in configs)
     assert work < 3.5e6
     assert not math.isnan(work)
+
+
+def test_pool_progress_bar_counts_every_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configs = [
+        RunConfig("echo", 5, "lstm", "pytorch", **TINY),
+        RunConfig(
+            "adding",
+            4,
+            "lstm",
+            "pytorch",
+            hidden=16,
+            lr=1e-2,
+            steps=400,
+            log_every=10,
+            eval_every=100,
+            test_size=100,
+        ),  # solves early: the bar still reaches 406
+    ]
+    assert run_sweep(configs, tmp_path, workers=2, show_progress=True) == (2, 0)
+    err = capsys.readouterr().err
+    assert "406/406" in err
+    assert len(ResultsStore(tmp_path / "results.jsonl").records()) == 2

@@ -190,8 +190,19 @@ def _worker_init() -> None:
     torch.set_num_threads(1)
 
 
-def _run_in_worker(config: RunConfig) -> dict[str, Any]:
-    return run_config(config)
+def _run_in_worker(config: RunConfig, queue: Any = None) -> dict[str, Any]:
+    """Run in a pool worker; ``queue`` (a manager queue) receives step counts for the bar."""
+    return run_config(config, progress=None if queue is None else queue.put)
+
+
+def _drain(queue: Any, bar: Any) -> None:
+    import queue as queue_module
+
+    while True:
+        try:
+            bar.update(queue.get_nowait())
+        except queue_module.Empty:
+            return
 
 
 def run_sweep(
@@ -235,13 +246,18 @@ def run_sweep(
                 store.append(rec)
         else:
             ctx = get_context("spawn")
+            # live step counts from the workers, only when a bar is shown (a manager process)
+            manager = ctx.Manager() if show_progress and todo else None
+            queue = None if manager is None else manager.Queue()
             with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
                 futures: dict[Future[dict[str, Any]], RunConfig] = {
-                    pool.submit(_run_in_worker, c): c for c in todo
+                    pool.submit(_run_in_worker, c, queue): c for c in todo
                 }
                 remaining = set(futures)
                 while remaining:
-                    finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                    finished, remaining = wait(remaining, timeout=0.5, return_when=FIRST_COMPLETED)
+                    if queue is not None:
+                        _drain(queue, bar)
                     for f in finished:
                         c = futures[f]
                         exc = f.exception()
@@ -250,9 +266,13 @@ def run_sweep(
                             if log is not None:
                                 log(f"run {c.id} ({c.to_dict()}) failed: {exc!r}")
                             continue
-                        store.append(f.result())
-                        bar.update(c.steps)
+                        rec = f.result()
+                        store.append(rec)
+                        # steps reported live (if any) plus the budget left by an early stop
+                        bar.update(c.steps - (rec["steps_run"] if queue is not None else 0))
                         bar.set_postfix_str(f"last: {c.task} T={c.length} {c.cell} {c.scheme}")
+            if manager is not None:
+                manager.shutdown()
     finally:
         bar.close()
     if failed:
