@@ -23,6 +23,7 @@ deterministic key, and draws training rows from one part and test rows from the 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -113,7 +114,40 @@ class Task:
 
 
 @dataclass(frozen=True)
-class AddingTask(Task):
+class _SplitTask(Task):
+    """A task whose rows are drawn on one side of a deterministic split: training rows from
+    part 1, the fixed test set from part 0 (so they never overlap)."""
+
+    def draw(
+        self, n: int, generator: torch.Generator, part: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` rows ``(x, y)`` of split ``part`` (1 train, 0 test)."""
+        raise NotImplementedError
+
+    def train_batch(
+        self, batch_size: int, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.draw(batch_size, generator, part=1)
+
+    def test_set(self) -> tuple[torch.Tensor, torch.Tensor]:
+        g = torch.Generator().manual_seed(seed_of(f"{self.name}-test", self.length, self.data_seed))
+        return self.draw(self.test_size, g, part=0)
+
+
+def _symbols_in_part(
+    n: int, width: int, generator: torch.Generator, part: int, part_of: Callable[..., torch.Tensor]
+) -> torch.Tensor:
+    """``n`` rows of ``width`` symbols in {1..8} whose split key is ``part``, by rejection."""
+    symbols = torch.randint(1, 9, (n, width), generator=generator)
+    bad = part_of(symbols) != part
+    while bool(bad.any()):
+        symbols[bad] = torch.randint(1, 9, (int(bad.sum()), width), generator=generator)
+        bad = part_of(symbols) != part
+    return symbols
+
+
+@dataclass(frozen=True)
+class AddingTask(_SplitTask):
     """The adding problem (see the module docstring). ``x``: (N, T, 2); ``y``: (N, 1)."""
 
     def draw(
@@ -143,18 +177,9 @@ class AddingTask(Task):
         """The split key of each row of ``x``: 1 for training rows, 0 for test rows."""
         return torch.floor(x[:, 0, 0].double() * _GRID).long() % 2
 
-    def train_batch(
-        self, batch_size: int, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.draw(batch_size, generator, part=1)
-
-    def test_set(self) -> tuple[torch.Tensor, torch.Tensor]:
-        g = torch.Generator().manual_seed(seed_of("adding-test", self.length, self.data_seed))
-        return self.draw(self.test_size, g, part=0)
-
 
 @dataclass(frozen=True)
-class CopyTask(Task):
+class CopyTask(_SplitTask):
     """The copy task (see the module docstring). ``x``: (N, T+20, 10) one-hot; ``y``: (N, T+20)."""
 
     @staticmethod
@@ -168,12 +193,7 @@ class CopyTask(Task):
         self, n: int, generator: torch.Generator, part: int
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``n`` sequences whose symbols fall in split ``part`` (1 train, 0 test), by rejection."""
-        symbols = torch.randint(1, 9, (n, 10), generator=generator)
-        bad = self.part_of(symbols) != part
-        while bool(bad.any()):
-            redraw = torch.randint(1, 9, (int(bad.sum()), 10), generator=generator)
-            symbols[bad] = redraw
-            bad = self.part_of(symbols) != part
+        symbols = _symbols_in_part(n, 10, generator, part, self.part_of)
         t = self.length
         total = t + 20
         seq = torch.zeros(n, total, dtype=torch.long)
@@ -184,18 +204,9 @@ class CopyTask(Task):
         x = torch.nn.functional.one_hot(seq, 10).float()
         return x, target
 
-    def train_batch(
-        self, batch_size: int, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.draw(batch_size, generator, part=1)
-
-    def test_set(self) -> tuple[torch.Tensor, torch.Tensor]:
-        g = torch.Generator().manual_seed(seed_of("copy-test", self.length, self.data_seed))
-        return self.draw(self.test_size, g, part=0)
-
 
 @dataclass(frozen=True)
-class EchoTask(Task):
+class EchoTask(_SplitTask):
     """The initial-state task (see the module docstring). ``x``: (N, T, 9); ``y``: (N, T)."""
 
     delay: int = 3
@@ -212,24 +223,11 @@ class EchoTask(Task):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``n`` sequences of symbols in {1..8} in split ``part`` (1 train, 0 test)."""
         t = self.length
-        symbols = torch.randint(1, 9, (n, t), generator=generator)
-        bad = self.part_of(symbols) != part
-        while bool(bad.any()):
-            symbols[bad] = torch.randint(1, 9, (int(bad.sum()), t), generator=generator)
-            bad = self.part_of(symbols) != part
+        symbols = _symbols_in_part(n, t, generator, part, self.part_of)
         target = torch.zeros(n, t, dtype=torch.long)
         target[:, self.delay :] = symbols[:, : t - self.delay]
         x = torch.nn.functional.one_hot(symbols, 9).float()
         return x, target
-
-    def train_batch(
-        self, batch_size: int, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.draw(batch_size, generator, part=1)
-
-    def test_set(self) -> tuple[torch.Tensor, torch.Tensor]:
-        g = torch.Generator().manual_seed(seed_of("echo-test", self.length, self.data_seed))
-        return self.draw(self.test_size, g, part=0)
 
 
 @dataclass(frozen=True)
