@@ -322,6 +322,13 @@ def test_atomic_when_a_callable_fails_midway() -> None:
         ({"scheme": "chrono"}, SchemeError, "max_timescale"),
         ({"scheme": "chrono", "max_timescale": 1.5}, InitializerError, "max_timescale"),
         ({"scheme": "chrono", "max_timescale": "long"}, InitializerError, "number"),
+        ({"scheme": "chrono", "max_timescale": float("inf")}, InitializerError, "finite"),
+        (
+            {"scheme": "orthogonal", "input": ("kaiming_normal", {"nonlinearity": "relux"})},
+            InitializerError,
+            "nonlinearity='relux'",
+        ),
+        ({"scheme": "orthogonal", "input": "identity"}, InitializerError, "weight_ih_l0"),
         ({"scheme": "chrono", "max_timescle": 100}, UnknownNameError, "max_timescale"),
         ({"scheme": "orthogonal", "input": ("normal", {"sd": 1})}, InitializerError, "std"),
         (
@@ -351,6 +358,8 @@ def test_errors_on_rnn_and_bias_free_layers() -> None:
     lstm = nn.LSTM(3, 4, bias=False)
     with pytest.raises(SchemeError, match="bias=False"):
         rnninit.init_(lstm, forget_bias=1.0)
+    with pytest.raises(SchemeError, match="bias=False"):
+        rnninit.init_(lstm, layers={0: {"bias": 1.0}})
     rnninit.init_(lstm, "keras")  # a scheme's own bias on a bias-free layer is simply skipped
     with pytest.raises(TypeError, match="Module"):
         rnninit.init_(torch.zeros(3), "keras")  # type: ignore[arg-type]

@@ -10,7 +10,6 @@ every parameter is restored bit for bit.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from torch import nn
 from .errors import InitializerError, SchemeError
 from .layouts import ParamRef, find_recurrent, layout_of, parameters_of
 from .recipes import Recipe
-from .registry import Init, call_init
+from .registry import REQUIRED, Init, call_init
 from .schemes import recipe
 
 __all__ = ["SCHEME_ATTRIBUTE", "SchemeWarning", "init_"]
@@ -130,51 +129,30 @@ def _plan_module(name: str, module: nn.Module, r: Recipe) -> tuple[list[_Op], li
 
 
 def _check_op(op: _Op) -> None:
-    """Static checks of one operation against its target shape (nothing is written)."""
-    spec, shape, where = op.spec, op.shape(), op.where
+    """Run the initializer on a meta tensor of the target's shape: every check the real call
+    makes (shape, parameters) runs, nothing is drawn or written, the RNG is untouched."""
+    spec, shape = op.spec, op.shape()
     reg = spec.registered
-    if reg is None:
+    if reg is None or spec.name == "negative_of":  # callables: guarded by the backup instead
         return
-    kw = dict(spec.kwargs)
-    what = f"initializer {spec.name!r} on {where} (shape {shape})"
-    if reg.needs_matrix and len(shape) != 2:
-        raise InitializerError(f"{what}: needs a matrix")
-    if reg.needs_matrix and 0 in shape:
-        raise InitializerError(f"{what}: the matrix is empty")
-    if reg.needs_square and shape[0] != shape[1]:
-        raise InitializerError(
-            f"{what}: needs a square block, but this block is {shape[0]} x {shape[1]}"
-            + (
+    kwargs = {k: v for k, v in reg.params.items() if v is not REQUIRED}
+    kwargs.update(spec.kwargs)
+    for key in reg.context:
+        kwargs[key] = op.ref.layout.hidden_size
+    try:
+        reg.fn(torch.empty(shape, device="meta"), generator=None, **kwargs)
+    except (InitializerError, ValueError, ZeroDivisionError) as exc:
+        hint = ""
+        if reg.needs_square:
+            hint = (
                 " (with proj_size the recurrent blocks are H x proj_size and weight_hr is "
                 "proj_size x H: an identity cannot fit)"
                 if op.ref.layout.proj_size
                 else " (the input width differs from hidden_size)"
-            )
-            + "; use include=/exclude= or a per-kind override such as input='xavier_uniform'"
-        )
-    if spec.name == "uniform" and not kw["low"] <= kw["high"]:
-        raise InitializerError(f"{what}: needs low <= high, got {kw['low']} > {kw['high']}")
-    if spec.name in ("normal", "truncated_normal") and not kw["std"] >= 0:
-        raise InitializerError(f"{what}: needs std >= 0, got {kw['std']}")
-    if spec.name == "truncated_normal" and not kw.get("a", -2.0) < kw.get("b", 2.0):
-        raise InitializerError(f"{what}: needs a < b")
-    if spec.name == "chrono":
-        t = kw["max_timescale"]
-        if not (isinstance(t, int | float) and math.isfinite(t) and t > 2):
-            raise InitializerError(
-                f"{what}: max_timescale must be a finite number > 2 (T_max in steps), got {t!r}"
-            )
-    if spec.name == "uniform_gate" and math.prod(shape) < 2:
-        raise InitializerError(f"{what}: needs hidden_size >= 2")
-    if spec.name.startswith("kaiming"):
-        if kw.get("mode", "fan_in") not in ("fan_in", "fan_out"):
-            raise InitializerError(
-                f"{what}: mode must be 'fan_in' or 'fan_out', got {kw['mode']!r}"
-            )
-        try:
-            torch.nn.init.calculate_gain(kw.get("nonlinearity", "relu"))
-        except ValueError as exc:
-            raise InitializerError(f"{what}: {exc}") from None
+            ) + "; use include=/exclude= or a per-kind override such as input='xavier_uniform'"
+        raise InitializerError(
+            f"initializer {spec.name!r} on {op.where} (shape {shape}): {exc}{hint}"
+        ) from None
 
 
 def _check_derived(d: _Derived, module: nn.Module) -> None:
@@ -211,6 +189,7 @@ def apply_recipe(
     generator: torch.Generator | None = None,
     explicit_gates: Sequence[str] = (),
     explicit_bias: bool = False,
+    explicit_keep_bias: bool = False,
 ) -> M:
     """Apply a :class:`Recipe` to every selected recurrent layer (see :func:`init_`)."""
     if generator is not None and not isinstance(generator, torch.Generator):
@@ -226,10 +205,12 @@ def apply_recipe(
             fams = ", ".join(
                 sorted({f"{lay.family} ({', '.join(lay.gate_names)})" for lay in layouts})
             )
-            raise SchemeError(
-                f"gate {g!r} does not exist in the selected layers: {fams}"
-                + (" (forget_bias applies to LSTM 'f' and GRU 'z')" if g in ("f", "z") else "")
-            )
+            raise SchemeError(f"gate {g!r} does not exist in the selected layers: {fams}")
+    if explicit_keep_bias and not any(lay.keep_gate for lay in layouts):
+        fams = ", ".join(sorted({lay.family for lay in layouts}))
+        raise SchemeError(
+            f"forget_bias applies to LSTM 'f' and GRU 'z'; the selected layers are {fams}"
+        )
     if explicit_bias and not any(lay.bias for lay in layouts):
         raise SchemeError("a bias was given, but every selected layer has bias=False")
     for name, mod in modules:
@@ -261,10 +242,10 @@ def apply_recipe(
     try:
         with torch.no_grad():
             for (_, mod), (ops, derived) in zip(modules, plans, strict=True):
-                ctx: Mapping[str, Any] = {"hidden_size": layout_of(mod).hidden_size}
+                lay = layout_of(mod)
+                ctx: Mapping[str, Any] = {"hidden_size": lay.hidden_size}
                 for op in ops:
                     call_init(op.spec, op.target(), generator=generator, context=ctx)
-                lay = layout_of(mod)
                 for d in derived:
                     src = lay.gate_slice(d.source)
                     value = d.ih.param[src].clone()
@@ -353,19 +334,11 @@ def init_(
             )
         scheme = "keep"
     r = recipe(scheme, **overrides, **scheme_params)
-    explicit_gates = list(gates or {})
-    if forget_bias is not None:
-        keep = {
-            lay.keep_gate
-            for _, m in find_recurrent(module, include, exclude)
-            for lay in [layout_of(m)]
-        } - {None}
-        if not keep:
-            explicit_gates.append("f")
     explicit_bias = (
         bias is not None
         or forget_bias is not None
         or any(k in _BIAS_KEYS for kinds in (gates or {}).values() for k in kinds)
+        or any(k in _BIAS_KEYS for kinds in (layers or {}).values() for k in kinds)
     )
     return apply_recipe(
         module,
@@ -373,6 +346,7 @@ def init_(
         include=include,
         exclude=exclude,
         generator=generator,
-        explicit_gates=explicit_gates,
+        explicit_gates=list(gates or {}),
         explicit_bias=explicit_bias,
+        explicit_keep_bias=forget_bias is not None,
     )

@@ -173,8 +173,7 @@ def kaiming_uniform_(
     ``gain = torch.nn.init.calculate_gain(nonlinearity)``; ``fan`` is ``fan_in`` or ``fan_out``.
     """
     fan = _fan_by_mode(tensor, mode)
-    gain = torch.nn.init.calculate_gain(nonlinearity)  # type: ignore[arg-type]
-    bound = gain * math.sqrt(3.0 / fan)
+    bound = _gain(nonlinearity) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -186,8 +185,14 @@ def kaiming_normal_(
 ) -> torch.Tensor:
     """He/Kaiming normal (He et al. 2015): ``N(0, std^2)``, ``std = gain / sqrt(fan)``."""
     fan = _fan_by_mode(tensor, mode)
-    gain = torch.nn.init.calculate_gain(nonlinearity)  # type: ignore[arg-type]
-    return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)
+    return normal_(tensor, 0.0, _gain(nonlinearity) / math.sqrt(fan), generator)
+
+
+def _gain(nonlinearity: str) -> float:
+    try:
+        return torch.nn.init.calculate_gain(nonlinearity)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise InitializerError(f"nonlinearity={nonlinearity!r}: {exc}") from None
 
 
 def _fan_by_mode(tensor: torch.Tensor, mode: str) -> int:
@@ -283,12 +288,12 @@ def chrono_(
 
     ``b ~ log(U(1, T_max - 1))``: the gate's ``1 / (1 - sigmoid(b)) ~ 1 + U(1, T_max - 1)``, so
     the memory timescales spread between 2 and ``T_max``. Used for the LSTM forget gate (with
-    ``b_i = -b_f``) and the GRU update gate ``z``. Needs ``T_max > 2``.
+    ``b_i = -b_f``) and the GRU update gate ``z``. Needs a finite ``T_max > 2``.
     """
-    if not isinstance(max_timescale, int | float) or not max_timescale > 2:
+    if not isinstance(max_timescale, int | float) or not 2 < max_timescale < math.inf:
         raise InitializerError(
-            f"chrono needs max_timescale > 2 (the longest dependency, in steps), "
-            f"got {max_timescale!r}"
+            "chrono needs max_timescale, a finite number > 2 (the longest dependency, in "
+            f"steps), got {max_timescale!r}"
         )
     scratch = _empty_like(tensor, generator).uniform_(
         1.0, float(max_timescale) - 1.0, generator=generator
