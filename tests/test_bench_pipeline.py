@@ -219,7 +219,7 @@ def test_cli_list_and_shard_partition_the_configs(capsys: pytest.CaptureFixture[
         assert main([*base, "--shard", f"{i}/3"]) == 0
         parts.append(capsys.readouterr().out.splitlines())
     assert sorted(line for part in parts for line in part) == sorted(everything)
-    assert len(everything) == 2 * 3 * 2 * 9  # 2 tasks x 3 lengths x 2 seeds x 9 LSTM schemes
+    assert len(everything) == 2 * 3 * 2 * 10  # 2 tasks x 3 lengths x 2 seeds x 10 LSTM schemes
 
 
 def test_quick_preset_covers_every_task_and_state_kind_and_is_small() -> None:

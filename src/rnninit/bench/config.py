@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import UnknownNameError
 from .models import CELLS, STATE_KINDS
+from .spec import AUTO, SchemeSpec, parse_scheme
 from .tasks import TASKS
 
 __all__ = ["BENCH_SCHEMES", "RunConfig", "scheme_fits"]
@@ -30,20 +31,22 @@ BENCH_SCHEMES: tuple[str, ...] = (
     "chrono",
     "uniform_gate",
     "irnn",
+    AUTO,
 )
 
 _GATED_ONLY = {"chrono", "uniform_gate", "keras", "flax", "sonnet", "orthogonal", "folk_xavier"}
 
 
 def scheme_fits(scheme: str, cell: str) -> bool:
-    """Whether the benchmark pairs ``scheme`` with ``cell``.
+    """Whether the benchmark pairs ``scheme`` (a name or a spec ``name+key=value``) with ``cell``.
 
     ``irnn`` runs on the relu RNN only (Le et al. 2015); the gate schemes on LSTM/GRU only; the
-    relu RNN gets ``pytorch``, ``folk_normal`` and ``irnn``.
+    relu RNN gets ``pytorch``, ``folk_normal``, ``irnn`` and ``auto``.
     """
-    if scheme == "irnn":
+    base = scheme.split("+")[0]
+    if base == "irnn":
         return cell == "rnn_relu"
-    if scheme in _GATED_ONLY:
+    if base in _GATED_ONLY:
         return cell in ("lstm", "gru")
     return True
 
@@ -54,7 +57,8 @@ class RunConfig:
 
     Attributes:
         task, length: the task (see :mod:`rnninit.bench.tasks`) and its T.
-        cell: ``lstm``, ``gru`` or ``rnn_relu``; scheme: the initialization scheme.
+        cell: ``lstm``, ``gru`` or ``rnn_relu``; scheme: the initialization scheme, a name of
+            :data:`BENCH_SCHEMES` or a spec with overrides (``"chrono+input=lecun_normal"``).
         state: the initial-state kind (see :data:`rnninit.bench.models.STATE_KINDS`).
         hidden, batch, lr, clip, steps, seed: model width, batch size, Adam learning rate,
             gradient-norm clip, step budget, run seed.
@@ -86,8 +90,7 @@ class RunConfig:
             raise UnknownNameError("task", self.task, TASKS)
         if self.cell not in CELLS:
             raise UnknownNameError("cell", self.cell, CELLS)
-        if self.scheme not in BENCH_SCHEMES:
-            raise UnknownNameError("scheme", self.scheme, BENCH_SCHEMES)
+        _ = self.spec  # parses and validates the scheme spec
         if self.state not in STATE_KINDS:
             raise UnknownNameError("state", self.state, STATE_KINDS)
         for name in ("length", "hidden", "batch", "steps", "log_every", "eval_every", "test_size"):
@@ -112,6 +115,12 @@ class RunConfig:
         """Stable id: the first 16 hex digits of SHA-256 of the canonical JSON of the config."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def spec(self) -> SchemeSpec:
+        """The parsed scheme: a name of :data:`BENCH_SCHEMES` with optional overrides
+        (``"chrono+input=lecun_normal"``, see :mod:`rnninit.bench.spec`)."""
+        return parse_scheme(self.scheme, BENCH_SCHEMES)
 
     @property
     def group(self) -> tuple[str, int, str]:

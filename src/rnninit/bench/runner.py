@@ -69,14 +69,27 @@ def evaluate(model: SeqModel, task: Task, seed: int) -> dict[str, float]:
     return out
 
 
+#: Training batches the ``auto`` scheme calibrates on (drawn with their own generator).
+CALIBRATION_BATCHES = 4
+
+
 def _init_model(model: SeqModel, config: RunConfig, task: Task) -> None:
+    """Initialize the recurrent layer as ``config.scheme`` says. ``auto`` calibrates on
+    :data:`CALIBRATION_BATCHES` fresh training batches, as a user would on the first batches of
+    a loader, with ``horizon`` left to the data (the sequence length)."""
+    spec = config.spec
+    g = torch.Generator().manual_seed(seed_of("init", config.seed))
+    kwargs = spec.kwargs(task.chrono_tmax)
+    if spec.is_auto:
+        from ..auto import auto_init_
+
+        g_cal = torch.Generator().manual_seed(seed_of("calibration", config.seed))
+        data = [task.train_batch(config.batch, g_cal)[0] for _ in range(CALIBRATION_BATCHES)]
+        auto_init_(model, data, include="rnn", generator=g, **kwargs)
+        return
     from ..apply import init_
 
-    params: dict[str, Any] = {}
-    if config.scheme == "chrono":
-        params["max_timescale"] = task.chrono_tmax
-    g = torch.Generator().manual_seed(seed_of("init", config.seed))
-    init_(model.rnn, config.scheme, generator=g, **params)
+    init_(model.rnn, spec.base, generator=g, **kwargs)
 
 
 def run_config(config: RunConfig, progress: Callable[[int], None] | None = None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import UnknownNameError
 from .config import BENCH_SCHEMES, RunConfig, scheme_fits
 from .models import CELLS, STATE_KINDS
+from .spec import parse_scheme
 from .tasks import DEFAULT_LENGTHS, TASKS
 
 __all__ = ["TASK_DEFAULTS", "build_sweep", "parse_shard", "quick_sweep", "shard"]
@@ -27,6 +28,7 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "copy": {"hidden": 128, "batch": 50, "steps": 3000, "test_size": 1000},
     "digits": {"hidden": 128, "batch": 50, "steps": 2000, "test_size": 397, "eval_every": 100},
     "digits_perm": {"hidden": 128, "batch": 50, "steps": 2000, "test_size": 397, "eval_every": 100},
+    "digits_raw": {"hidden": 128, "batch": 50, "steps": 2000, "test_size": 397, "eval_every": 100},
     "echo": {
         "hidden": 64,
         "batch": 32,
@@ -69,7 +71,9 @@ def build_sweep(
     """
     task_list = _check("task", tasks or TASKS, TASKS)
     cell_list = _check("cell", cells or CELLS, CELLS)
-    scheme_list = _check("scheme", schemes or BENCH_SCHEMES, BENCH_SCHEMES)
+    scheme_list = list(schemes or BENCH_SCHEMES)
+    for scheme in scheme_list:
+        parse_scheme(scheme, BENCH_SCHEMES)  # a name or a spec with overrides
     state_list = _check("state", states, STATE_KINDS) if states else None
     if seeds < 1:
         raise ValueError(f"seeds must be >= 1, got {seeds!r}")

@@ -8,9 +8,11 @@
   blanks, a delimiter 9, 10 blanks; the target is T+10 blanks then the 10 symbols; cross-entropy
   averaged over the T+20 positions. The memoryless baseline (blanks right, uniform over the 8
   symbols at the 10 recall positions) is 10 ln 8 / (T + 20). Solved under a tenth of it.
-* ``digits`` / ``digits_perm``: scikit-learn's 8x8 digits (shipped with the package, no download)
-  read pixel by pixel as a 64-step sequence, optionally under a fixed pixel permutation; test
-  accuracy. Solved when the test accuracy reaches 0.90.
+* ``digits`` / ``digits_perm`` / ``digits_raw``: scikit-learn's 8x8 digits (shipped with the
+  package, no download) read pixel by pixel as a 64-step sequence, optionally under a fixed pixel
+  permutation (``digits_perm``), or with the raw 0..16 pixel values instead of values / 16
+  (``digits_raw``: unnormalized inputs); test accuracy. Solved when the test accuracy reaches
+  0.90.
 * ``echo`` (the initial-state task): short sequences of T symbols from {1..8}; the target at step
   t is the input at step t - 3, and the "start" class 0 for the first 3 steps. Every sequence is
   a restart, and the first outputs depend on nothing but the initial state. The baseline (the
@@ -44,7 +46,7 @@ __all__ = [
 ]
 
 #: The registered task names.
-TASKS: tuple[str, ...] = ("adding", "copy", "digits", "digits_perm", "echo")
+TASKS: tuple[str, ...] = ("adding", "copy", "digits", "digits_perm", "digits_raw", "echo")
 
 #: Lengths of the full suite per task (digits are always 64 pixels).
 DEFAULT_LENGTHS: dict[str, tuple[int, ...]] = {
@@ -52,6 +54,7 @@ DEFAULT_LENGTHS: dict[str, tuple[int, ...]] = {
     "copy": (100, 200, 500),
     "digits": (64,),
     "digits_perm": (64,),
+    "digits_raw": (64,),
     "echo": (10,),
 }
 
@@ -234,17 +237,24 @@ class EchoTask(_SplitTask):
 class DigitsTask(Task):
     """scikit-learn's digits as 64-step pixel sequences (values / 16), optionally permuted.
 
+    ``raw=True`` keeps scikit-learn's raw pixel values (integers 0..16, mean ~4.9, not
+    standardized): the unnormalized-input task, where a fixed input-weight scale meets inputs
+    16 times larger than the ``/ 16`` version.
+
     The split (``test_size`` images held out) and the permutation are functions of
     ``data_seed``; training batches are drawn with replacement from the training images.
     """
 
     permuted: bool = False
+    raw: bool = False
 
     def _data(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         from sklearn.datasets import load_digits
 
         digits = load_digits()
-        x = torch.tensor(digits.data, dtype=torch.float32) / 16.0
+        x = torch.tensor(digits.data, dtype=torch.float32)
+        if not self.raw:
+            x = x / 16.0
         y = torch.tensor(digits.target, dtype=torch.long)
         g = torch.Generator().manual_seed(seed_of("digits-split", self.data_seed))
         order = torch.randperm(x.shape[0], generator=g)
@@ -297,35 +307,34 @@ def make_task(
         if t < 2:
             raise ValueError(f"length for task 'adding' must be >= 2, got {t}")
         return AddingTask(
-            name, t, 2, 1, "last", "mse", 1.0 / 6.0, 0.01, None, float(t), data_seed, test_size
-        )
+            length=t, input_size=2, output_size=1, head="last", loss="mse", baseline=1.0 / 6.0,
+            solve_loss=0.01, solve_accuracy=None, chrono_tmax=float(t),
+            name=name, data_seed=data_seed,
+            test_size=test_size,
+        )  # fmt: skip
     if name == "copy":
         if t < 1:
             raise ValueError(f"length (delay) for task 'copy' must be >= 1, got {t}")
         base = 10.0 * math.log(8.0) / (t + 20)
         return CopyTask(
-            name, t, 10, 9, "every", "ce", base, base / 10.0, None, 1.5 * t, data_seed, test_size
-        )
+            length=t, input_size=10, output_size=9, head="every", loss="ce", baseline=base,
+            solve_loss=base / 10.0, solve_accuracy=None, chrono_tmax=1.5 * t,
+            name=name, data_seed=data_seed,
+            test_size=test_size,
+        )  # fmt: skip
     if name == "echo":
         if t < 4:
             raise ValueError(f"length for task 'echo' must be >= 4 (delay 3), got {t}")
         base = (t - 3) / t * math.log(8.0)
         return EchoTask(
-            name, t, 9, 9, "every", "ce", base, base / 10.0, None, float(t), data_seed, test_size
-        )
-    size = min(test_size, 397)
+            length=t, input_size=9, output_size=9, head="every", loss="ce", baseline=base,
+            solve_loss=base / 10.0, solve_accuracy=None, chrono_tmax=float(t),
+            name=name, data_seed=data_seed,
+            test_size=test_size,
+        )  # fmt: skip
     return DigitsTask(
-        name,
-        64,
-        1,
-        10,
-        "last",
-        "ce",
-        math.log(10.0),
-        None,
-        0.90,
-        64.0,
-        data_seed,
-        size,
-        permuted=(name == "digits_perm"),
-    )
+        length=64, input_size=1, output_size=10, head="last", loss="ce", baseline=math.log(10.0),
+        solve_loss=None, solve_accuracy=0.90, chrono_tmax=64.0,
+        name=name, data_seed=data_seed, test_size=min(test_size, 397),
+        permuted=(name == "digits_perm"), raw=(name == "digits_raw"),
+    )  # fmt: skip

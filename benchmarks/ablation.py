@@ -1,0 +1,99 @@
+"""The factor ablation of issue 9: which part of an initialization makes an LSTM/GRU train.
+
+One factor at a time around the recipe the factors meet in (LeCun-normal input blocks,
+orthogonal recurrent blocks, chrono keep-gate bias), plus PyTorch's default and the data-
+calibrated ``auto`` scheme with three targets. Every cell is a scheme spec of ``rnninit bench``
+(see ``rnninit.bench.spec``), so any one of them can be re-run alone::
+
+    rnninit bench --task adding --length 200 --cell lstm --scheme 'chrono+input=lecun_normal'
+
+Runs are resumable (finished ids are skipped) and ordered so that seed 0 of every cell of a task
+finishes before seed 1 of any. Usage::
+
+    python benchmarks/ablation.py [--workers 2] [--seeds 3] [--only TASK ...] [--list]
+
+Results: benchmarks/results/ablation/results.jsonl; report: ``rnninit report
+benchmarks/results/ablation``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rnninit.bench import build_sweep, run_sweep
+
+#: label -> scheme spec, grouped by the factor they vary.
+CELLS: dict[str, str] = {
+    # reference
+    "pytorch default": "pytorch",
+    # input-weight scale (keep bias chrono, recurrent orthogonal per gate)
+    "input: pytorch U(1/sqrt(H))": "chrono+input=pytorch_default",
+    "input: glorot over the stack": "chrono+input=xavier_uniform+whole=input",
+    "input: glorot per block": "chrono",
+    "input: lecun per block": "chrono+input=lecun_normal",
+    "input: calibrated (auto)": "auto",
+    # keep-gate bias (input lecun per block, recurrent orthogonal per gate)
+    "keep bias 0": "flax",
+    "keep bias 1": "flax+forget_bias=1",
+    # recurrent weights (input lecun per block, keep bias chrono)
+    "recurrent: pytorch uniform": "chrono+input=lecun_normal+recurrent=pytorch_default",
+    "recurrent: orthogonal over the stack": (
+        "chrono+input=lecun_normal+recurrent=orthogonal+whole=recurrent"
+    ),
+    # the calibration target (mean square of each gate block's input contribution)
+    "auto target 0.3": "auto+target=0.3",
+    "auto target 3": "auto+target=3",
+}
+
+#: (task, length, cell) in the order they run, cheapest and most telling first.
+TASKS: list[tuple[str, int, str]] = [
+    ("digits_raw", 64, "lstm"),
+    ("adding", 200, "lstm"),
+    ("digits_perm", 64, "lstm"),
+    ("copy", 100, "lstm"),
+    ("adding", 200, "gru"),
+    ("adding", 750, "lstm"),
+]
+
+
+def configs(seeds: int, only: list[str] | None) -> list:  # type: ignore[type-arg]
+    out = []
+    for task, length, cell in TASKS:
+        if only and task not in only:
+            continue
+        for seed in range(seeds):
+            for spec in CELLS.values():
+                for c in build_sweep([task], [spec], [cell], [length], seeds=seed + 1):
+                    if c.seed == seed:
+                        out.append(c)
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--only", nargs="*", help="task names to run (default: all)")
+    p.add_argument("--out", default=str(Path(__file__).parent / "results" / "ablation"))
+    p.add_argument("--list", action="store_true")
+    args = p.parse_args()
+    todo = configs(args.seeds, args.only)
+    if args.list:
+        for c in todo:
+            print(c.id, c.task, c.length, c.cell, c.scheme, c.seed)
+        return 0
+    t0 = time.perf_counter()
+    ran, skipped = run_sweep(
+        todo, args.out, workers=args.workers, log=lambda m: print(m, file=sys.stderr)
+    )
+    print(
+        f"{ran} runs, {skipped} skipped, {time.perf_counter() - t0:.0f} s on {args.workers} workers"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Scheme specs of the benchmark: a scheme name with overrides, as one string.
+
+``NAME[+KEY=VALUE]...`` so that any cell of an ablation can be re-run from the command line::
+
+    chrono+input=lecun_normal                    # chrono, LeCun-normal input blocks
+    flax+forget_bias=1                           # flax with an effective forget bias of 1
+    chrono+recurrent=orthogonal+whole=recurrent  # orthogonal over the whole stacked matrix
+    chrono+recurrent=orthogonal:gain=1.2         # an initializer with parameters
+    auto+target=0.3                              # the data-calibrated scheme, another target
+
+``KEY`` is an override keyword of :func:`rnninit.init_` (``input``, ``recurrent``,
+``projection``, ``bias``, ``bias_hn``, ``forget_bias``, ``whole``) or, for ``auto``, one of
+``target``, ``gain``, ``horizon``. ``VALUE`` is a number, an initializer name, ``name:k=v:k=v``
+for an initializer with parameters, or ``a|b`` for the list ``whole``. The initializer ``chrono``
+takes the task's ``T_max`` by itself (``forget_bias=chrono``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import RnnInitError, SchemeError, UnknownNameError
+
+__all__ = ["AUTO", "SchemeSpec", "parse_scheme"]
+
+#: The data-calibrated scheme's name.
+AUTO = "auto"
+
+_OVERRIDE_KEYS = ("input", "recurrent", "projection", "bias", "bias_hn", "forget_bias", "whole")
+_AUTO_KEYS = ("target", "gain", "horizon")
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _value(text: str) -> Any:
+    """A number, an initializer name, or ``name:k=v:k=v`` as ``(name, {k: v})``."""
+    number = _number(text)
+    if number is not None:
+        return number
+    name, *pairs = text.split(":")
+    if not pairs:
+        return name
+    kwargs: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise SchemeError(f"initializer parameters look like name:key=value, got {text!r}")
+        num = _number(raw)
+        kwargs[key] = raw if num is None else num
+    return (name, kwargs)
+
+
+@dataclass(frozen=True)
+class SchemeSpec:
+    """A parsed scheme spec: the base scheme and its overrides (see the module docstring)."""
+
+    text: str
+    base: str
+    overrides: tuple[tuple[str, Any], ...]
+
+    @property
+    def is_auto(self) -> bool:
+        """True for the data-calibrated ``auto`` scheme."""
+        return self.base == AUTO
+
+    def kwargs(self, t_max: float) -> dict[str, Any]:
+        """Keyword arguments for :func:`rnninit.init_` (or ``auto_init_``) on a task whose
+        chrono ``T_max`` is ``t_max``."""
+        out: dict[str, Any] = {}
+        for key, value in self.overrides:
+            if value == "chrono":
+                value = ("chrono", {"max_timescale": t_max})
+            out[key] = value
+        if self.base == "chrono":
+            out["max_timescale"] = t_max
+        return out
+
+
+def parse_scheme(text: str, valid: tuple[str, ...]) -> SchemeSpec:
+    """Parse and validate ``text`` against the base schemes ``valid`` (and ``auto``).
+
+    Raises :class:`~rnninit.errors.UnknownNameError` for an unknown scheme or keyword and
+    :class:`~rnninit.errors.SchemeError` for a malformed or inapplicable override.
+    """
+    if not isinstance(text, str) or not text:
+        raise SchemeError(f"a scheme spec is a non-empty string, got {text!r}")
+    base, *items = text.split("+")
+    if base not in (*valid, AUTO):
+        raise UnknownNameError("scheme", base, (*valid, AUTO))
+    keys = _AUTO_KEYS if base == AUTO else _OVERRIDE_KEYS
+    overrides: list[tuple[str, Any]] = []
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise SchemeError(f"scheme spec items look like key=value, got {item!r} in {text!r}")
+        if key not in keys:
+            raise UnknownNameError(f"keyword in scheme spec {text!r}", key, keys)
+        if any(k == key for k, _ in overrides):
+            raise SchemeError(f"{key!r} is given twice in scheme spec {text!r}")
+        value: Any = tuple(raw.split("|")) if key == "whole" else _value(raw)
+        if base == AUTO and not isinstance(value, float):
+            raise SchemeError(f"auto's {key}= takes a number, got {raw!r} in {text!r}")
+        overrides.append((key, value))
+    spec = SchemeSpec(text, base, tuple(overrides))
+    if base != AUTO:  # build the recipe once, so that a bad override fails here, not in a worker
+        from ..schemes import recipe
+
+        try:
+            recipe(base, **spec.kwargs(t_max=100.0))
+        except RnnInitError as exc:
+            raise SchemeError(f"scheme spec {text!r}: {exc}") from None
+    return spec
