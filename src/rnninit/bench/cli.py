@@ -145,8 +145,18 @@ def _bench(args: argparse.Namespace) -> int:
         from .report import write_report
 
         path = write_report(args.out)
+        _print_verdicts(args.out)
         print(f"report: {path}")
     return 0
+
+
+def _print_verdicts(folder: str) -> None:
+    """Print the verdict per task as a table, so whoever typed the command sees the answer."""
+    from .results import load_results
+    from .summary import group_entries
+    from .terminal import verdict_table
+
+    print(verdict_table(group_entries(load_results(folder))))
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -157,5 +167,6 @@ def _report(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"rnninit report: error: {exc}", file=sys.stderr)
         return 2
+    _print_verdicts(args.dir)
     print(f"report: {path}")
     return 0
