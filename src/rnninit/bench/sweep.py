@@ -119,15 +119,16 @@ def build_sweep(
 def quick_sweep(seeds: int = 2) -> list[RunConfig]:
     """The ``--quick`` preset: small models and budgets, done in under 3 minutes on 2 cores.
 
-    Adding at T=100 (LSTM 64: default, folk normal(0, 0.02), forget-bias-1 keras, chrono, flax;
-    relu RNN: default vs IRNN), copy at delay 20, digits (with flax), and the initial-state task
+    Adding at T=100 (LSTM 64: default, folk normal(0, 0.02), forget-bias-1 keras, chrono, flax,
+    auto; relu RNN: default vs IRNN), copy at delay 20, digits (with flax and auto), and the
+    initial-state task
     (zeros, the two folk random states, learned, learned_noisy).
     """
     small: dict[str, Any] = {"hidden": 64, "test_size": 500, "log_every": 25, "eval_every": 200}
     configs: list[RunConfig] = []
     configs += build_sweep(
         ["adding"],
-        ["pytorch", "folk_normal", "keras", "chrono", "flax"],
+        ["pytorch", "folk_normal", "keras", "chrono", "flax", "auto"],
         ["lstm"],
         [100],
         seeds=seeds,
@@ -138,11 +139,17 @@ def quick_sweep(seeds: int = 2) -> list[RunConfig]:
         ["adding"], ["pytorch", "irnn"], ["rnn_relu"], [100], seeds=seeds, steps=800, **small
     )
     configs += build_sweep(
-        ["copy"], ["pytorch", "keras", "chrono"], ["lstm"], [20], seeds=seeds, steps=800, **small
+        ["copy"],
+        ["pytorch", "keras", "chrono", "auto"],
+        ["lstm"],
+        [20],
+        seeds=seeds,
+        steps=800,
+        **small,
     )
     configs += build_sweep(
         ["digits"],
-        ["pytorch", "keras", "chrono", "flax"],
+        ["pytorch", "keras", "chrono", "flax", "auto"],
         ["lstm"],
         seeds=seeds,
         steps=800,
