@@ -9,8 +9,9 @@
    strict build.
 2. Completeness of the API reference. Every ``::: module`` block on a page under ``api/`` must
    render every name in that module's ``__all__``. A name that is not rendered (no docstring,
-   or shadowed by a submodule of the same name, which Griffe resolves to the submodule) is
-   reported as a warning, so ``mkdocs build --strict`` fails instead of silently dropping it.
+   or a function shadowed by a submodule of the same name, ``from .describe import describe``,
+   which Griffe resolves to the submodule) is reported as a warning, so
+   ``mkdocs build --strict`` fails instead of silently dropping it.
 """
 
 from __future__ import annotations
@@ -90,16 +91,27 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
     return markdown
 
 
+def _why(name: str, src: Path) -> str:
+    """The likely reason ``name`` was not rendered."""
+    shadows = sorted(
+        path.relative_to(src).as_posix()
+        for path in [*src.rglob(f"{name}.py"), *src.rglob(name)]
+        if path.name in (name, f"{name}.py")
+    )
+    if shadows:
+        return f"{name} (hidden by the submodule {', '.join(shadows)}: rename the file)"
+    return f"{name} (no docstring)"
+
+
 def on_post_page(output: str, page: Any, config: Any) -> str:
     src = _repo_root(config) / "src"
     for module in _MODULES.get(page.file.src_uri, []):
         missing = [n for n in _exports(module, src) if f'id="{module}.{n}"' not in output]
         if missing:
             log.warning(
-                "API page '%s': %s.__all__ names not rendered: %s (each needs a docstring; "
-                "a function named like its submodule is hidden by the submodule in Griffe)",
+                "API page '%s': names in %s.__all__ not rendered: %s",
                 page.file.src_uri,
                 module,
-                ", ".join(missing),
+                "; ".join(_why(name, src) for name in missing),
             )
     return output
