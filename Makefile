@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.rnninit-installed
 
-.PHONY: setup bench demo test lint typecheck unit clean
+.PHONY: setup bench demo test lint typecheck unit docs clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,17 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	KERAS_BACKEND=torch $(BIN)/pytest -n 2 -q
+
+DOCS_STAMP := $(VENV)/.rnninit-docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+# The documentation site (mkdocs.yml) into site/; --strict: a broken link, a missing reference,
+# a docstring warning or a public name left out of the API reference fails the build.
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 test: lint typecheck unit
 

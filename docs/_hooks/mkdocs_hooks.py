@@ -1,0 +1,117 @@
+"""MkDocs hooks for the rnninit site (``hooks:`` in mkdocs.yml; not part of the package).
+
+1. Repository files outside ``docs/``. docs/BENCHMARKS.md links to the recorded benchmark runs
+   with relative links such as ``../benchmarks/results/full/plots/curves_adding_T200_lstm.png``,
+   which work on GitHub. MkDocs only knows files inside ``docs/``, so :func:`on_files` adds the
+   files matched by :data:`REPO_FILES` under the name those links use (``../benchmarks/...``,
+   relative to ``docs/``) and publishes them at their repository path (``benchmarks/...``) in
+   the site. The Markdown stays unchanged; a link to a file not matched here still fails the
+   strict build.
+2. Completeness of the API reference. Every ``::: module`` block on a page under ``api/`` must
+   render every name in that module's ``__all__``. A name that is not rendered (no docstring,
+   or a function shadowed by a submodule of the same name, ``from .describe import describe``,
+   which Griffe resolves to the submodule) is reported as a warning, so
+   ``mkdocs build --strict`` fails instead of silently dropping it.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import posixpath
+import re
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+log = logging.getLogger("mkdocs.hooks.rnninit")
+
+#: Repository files (globs relative to the repository root) that the docs may link to.
+REPO_FILES = (
+    "benchmarks/results/*/REPORT.md",
+    "benchmarks/results/*/results.jsonl",
+    "benchmarks/results/*/plots/*.png",
+)
+
+_IDENT = re.compile(r"^:::\s+([\w.]+)\s*$", re.MULTILINE)
+_MODULES: dict[str, list[str]] = {}  # page src_uri -> modules documented with ::: on it
+
+
+def _repo_root(config: Any) -> Path:
+    return Path(config.config_file_path).resolve().parent
+
+
+def on_files(files: Files, config: Any) -> Files:
+    root = _repo_root(config)
+    docs = Path(config.docs_dir).resolve()
+    for pattern in REPO_FILES:
+        for path in sorted(root.glob(pattern)):
+            repo_uri = path.relative_to(root).as_posix()
+            # Where it lands in the site, computed as if the file sat at its repository path.
+            site = File(repo_uri, str(root), config.site_dir, config.use_directory_urls)
+            linked_as = posixpath.relpath(path.as_posix(), docs.as_posix())
+            files.append(
+                File(
+                    linked_as,
+                    str(docs),
+                    config.site_dir,
+                    config.use_directory_urls,
+                    dest_uri=site.dest_uri,
+                    inclusion=InclusionLevel.NOT_IN_NAV,  # published, reached by links only
+                )
+            )
+    return files
+
+
+def _exports(module: str, src: Path) -> list[str]:
+    """The names in ``module.__all__`` that are not submodules, read without importing it.
+
+    A submodule exported by name (``from . import initializers``) has its own API page.
+    """
+    base = src.joinpath(*module.split("."))
+    path = base / "__init__.py" if (base / "__init__.py").is_file() else base.with_suffix(".py")
+    if not path.is_file():
+        return []
+    exported: list[str] = []
+    submodules: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None:
+            submodules.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            exported = [str(name) for name in ast.literal_eval(node.value)]
+    return [name for name in exported if name not in submodules]
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+    if page.file.src_uri.startswith("api/"):
+        _MODULES[page.file.src_uri] = _IDENT.findall(markdown)
+    return markdown
+
+
+def _why(name: str, src: Path) -> str:
+    """The likely reason ``name`` was not rendered."""
+    shadows = sorted(
+        path.relative_to(src).as_posix()
+        for path in [*src.rglob(f"{name}.py"), *src.rglob(name)]
+        if path.name in (name, f"{name}.py")
+    )
+    if shadows:
+        return f"{name} (hidden by the submodule {', '.join(shadows)}: rename the file)"
+    return f"{name} (no docstring)"
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    src = _repo_root(config) / "src"
+    for module in _MODULES.get(page.file.src_uri, []):
+        missing = [n for n in _exports(module, src) if f'id="{module}.{n}"' not in output]
+        if missing:
+            log.warning(
+                "API page '%s': names in %s.__all__ not rendered: %s",
+                page.file.src_uri,
+                module,
+                "; ".join(_why(name, src) for name in missing),
+            )
+    return output
