@@ -46,14 +46,16 @@ CELLS: dict[str, str] = {
     # the calibration target (mean square of each gate block's input contribution)
     "auto target 0.3": "auto+target=0.3",
     "auto target 3": "auto+target=3",
+    "auto, one scale per block": "auto+per_feature=0",
 }
 
 #: (task, length, cell) in the order they run, cheapest and most telling first.
 TASKS: list[tuple[str, int, str]] = [
-    ("digits_raw", 64, "lstm"),
     ("adding", 200, "lstm"),
-    ("digits_perm", 64, "lstm"),
+    ("adding_x100", 100, "lstm"),
     ("copy", 100, "lstm"),
+    ("digits_perm", 64, "lstm"),
+    ("digits_raw", 64, "lstm"),
     ("adding", 200, "gru"),
     ("adding", 750, "lstm"),
 ]

@@ -134,7 +134,7 @@ def test_nested_modules_are_calibrated_bottom_up_and_the_model_is_restored() -> 
         z = (7 * model.mid(model.enc(x)[0])).reshape(-1, 5)  # the cell's real input
     for g in range(4):
         assert _ms(z, model.cell.weight_ih[g * 6 : (g + 1) * 6]) == pytest.approx(1.0, rel=1e-5)
-    keep = (model.cell.bias_ih + model.cell.bias_hh)[6:12]
+    keep = (model.cell.bias_ih + model.cell.bias_hh).detach()[6:12]
     assert float(keep.max()) <= math.log(29)  # T_max = 30 calls of the cell per forward
 
 
@@ -230,3 +230,23 @@ def test_relu_rnn_gets_calibrated_inputs_and_orthogonal_recurrence() -> None:
     u = rnn.weight_hh_l0.detach().double()
     assert torch.allclose(u @ u.T, torch.eye(H, dtype=torch.float64), atol=1e-5)
     assert torch.all(rnn.bias_ih_l0 + rnn.bias_hh_l0 == 0)
+
+
+def test_per_feature_calibration_makes_the_start_invariant_to_feature_scales() -> None:
+    """Scaling one input feature by 100 (raw units) gives the same gate pre-activations: the
+    weights of that feature shrink by 100 and nothing else changes."""
+    torch.manual_seed(3)
+    x = torch.rand(40, 5, 2)
+    x[..., 1] = (x[..., 1] > 0.9).float()  # a sparse marker next to a dense value
+    scale = torch.tensor([100.0, 1.0])
+    a, b, c, d = (nn.LSTM(2, H) for _ in range(4))
+    auto_init_(a, x, generator=_gen())
+    auto_init_(b, x * scale, generator=_gen())
+    assert torch.allclose(a.weight_ih_l0, b.weight_ih_l0 * scale, rtol=1e-4, atol=1e-6)
+    assert torch.equal(a.weight_hh_l0, b.weight_hh_l0)
+    # control: one scale per block is not invariant; the value feature drowns the marker
+    auto_init_(c, x, per_feature=False, generator=_gen())
+    auto_init_(d, x * scale, per_feature=False, generator=_gen())
+    assert not torch.allclose(c.weight_ih_l0, d.weight_ih_l0 * scale, rtol=1e-2)
+    marker_share = d.weight_ih_l0[:, 1].abs().mean() / a.weight_ih_l0[:, 1].abs().mean()
+    assert float(marker_share) < 0.1

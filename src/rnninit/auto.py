@@ -291,11 +291,24 @@ def _broadcast(params: Iterable[torch.Tensor]) -> None:
 
 
 def _scale_blocks(
-    module: nn.Module, k: int, sigma: torch.Tensor, target: float, where: str
+    module: nn.Module, k: int, sigma: torch.Tensor, target: float, where: str, per_feature: bool
 ) -> None:
-    """Rescale every gate block of layer ``k``'s input weights (each direction) to ``target``."""
+    """Rescale every gate block of layer ``k``'s input weights (each direction) to ``target``.
+
+    ``per_feature``: first divide each input column by its feature's root mean square (the
+    weights then see the data as if every feature were standardized), then scale the block.
+    """
     lay = layout_of(module)
     suffixes = [""] if lay.is_cell else ["", "_reverse"][: lay.num_directions]
+    diag = torch.diagonal(sigma)
+    if not bool((diag > 0).any()):
+        raise CalibrationError(
+            f"the input of {where or 'the module'} (layer {k}) carries no signal (every "
+            "feature is always 0): cannot scale its input weights"
+        )
+    col = torch.where(diag > 0, diag.clamp_min(1e-300).rsqrt(), torch.ones_like(diag))
+    if not per_feature:
+        col = torch.ones_like(diag)
     for suffix in suffixes:
         name = "weight_ih" if lay.is_cell else f"weight_ih_l{k}{suffix}"
         w = getattr(module, name)
@@ -306,18 +319,23 @@ def _scale_blocks(
             )
         for g in lay.gate_names:
             rows = lay.gate_slice(g)
-            block = w[rows].to(torch.float64)
+            block = w[rows].to(torch.float64) * col
             ms = float(((block @ sigma) * block).sum()) / block.shape[0]
             if not ms > 0:
                 raise CalibrationError(
                     f"the input of {where or 'the module'} (layer {k}) carries no signal "
                     f"(mean square 0) for gate {g!r}: cannot scale its input weights"
                 )
-            w[rows] *= math.sqrt(target / ms)
+            w[rows] = (block * math.sqrt(target / ms)).to(w.dtype)
 
 
 def _calibrate(
-    name: str, module: nn.Module, cap: _Capture, lengths: torch.Tensor | None, target: float
+    name: str,
+    module: nn.Module,
+    cap: _Capture,
+    lengths: torch.Tensor | None,
+    target: float,
+    per_feature: bool,
 ) -> None:
     """Calibrate every layer of one module, bottom-up, on its captured inputs."""
     if not cap.inputs:
@@ -332,7 +350,7 @@ def _calibrate(
         s, n = _second_moment(rows)
         count = _all_reduce(torch.tensor([float(n)], dtype=torch.float64), _sum())
         s = _all_reduce(s, _sum()) / float(count.item())
-        _scale_blocks(module, k, s.to(torch.float64), target, name)
+        _scale_blocks(module, k, s.to(torch.float64), target, name, per_feature)
         if k + 1 < lay.num_layers:
             assert isinstance(module, nn.RNNBase)
             single = _layer_module(module, k)
@@ -384,6 +402,7 @@ def auto_init_(
     lengths: object = None,
     target: float = AUTO_DEFAULTS["target"],
     gain: float = AUTO_DEFAULTS["gain"],
+    per_feature: bool = True,
     max_batches: int = _MAX_BATCHES,
     include: str | Sequence[str] | None = None,
     exclude: str | Sequence[str] | None = None,
@@ -470,7 +489,7 @@ def auto_init_(
                     for k in range(lay.num_layers):
                         width = lay.input_size if k == 0 else lay.num_directions * lay.hidden_out
                         eye = torch.eye(width, dtype=torch.float64)
-                        _scale_blocks(mod, k, eye, target, name)
+                        _scale_blocks(mod, k, eye, target, name, per_feature)
             for i, name in enumerate(order if batches else []):
                 first = caps[order[0]]
                 clean = i == 0 and all(
@@ -479,7 +498,7 @@ def auto_init_(
                     if n != name
                 )
                 cap = caps[name] if clean else _capture_pass(module, batches, modules, {name})[name]
-                _calibrate(name, mods[name], cap, lens, target)
+                _calibrate(name, mods[name], cap, lens, target, per_feature)
                 _broadcast(mods[name].parameters(recurse=False))
     except BaseException:
         with torch.no_grad():

@@ -83,6 +83,8 @@ def _init_model(model: SeqModel, config: RunConfig, task: Task) -> None:
     if spec.is_auto:
         from ..auto import auto_init_
 
+        if "per_feature" in kwargs:
+            kwargs["per_feature"] = bool(kwargs["per_feature"])
         g_cal = torch.Generator().manual_seed(seed_of("calibration", config.seed))
         data = [task.train_batch(config.batch, g_cal)[0] for _ in range(CALIBRATION_BATCHES)]
         auto_init_(model, data, include="rnn", generator=g, **kwargs)

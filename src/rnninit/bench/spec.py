@@ -28,7 +28,7 @@ __all__ = ["AUTO", "SchemeSpec", "parse_scheme"]
 AUTO = "auto"
 
 _OVERRIDE_KEYS = ("input", "recurrent", "projection", "bias", "bias_hn", "forget_bias", "whole")
-_AUTO_KEYS = ("target", "gain", "horizon")
+_AUTO_KEYS = ("target", "gain", "horizon", "per_feature")
 
 
 def _number(text: str) -> float | None:

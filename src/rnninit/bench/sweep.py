@@ -25,6 +25,7 @@ __all__ = ["TASK_DEFAULTS", "build_sweep", "parse_shard", "quick_sweep", "shard"
 #: Per-task defaults of the full suite.
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "adding": {"hidden": 128, "batch": 50, "steps": 3000, "test_size": 1000},
+    "adding_x100": {"hidden": 128, "batch": 50, "steps": 3000, "test_size": 1000},
     "copy": {"hidden": 128, "batch": 50, "steps": 3000, "test_size": 1000},
     "digits": {"hidden": 128, "batch": 50, "steps": 2000, "test_size": 397, "eval_every": 100},
     "digits_perm": {"hidden": 128, "batch": 50, "steps": 2000, "test_size": 397, "eval_every": 100},

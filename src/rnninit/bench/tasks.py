@@ -4,6 +4,8 @@
   exactly two markers, one in each half; the target is the sum of the two marked values; MSE.
   Always predicting 1 gives MSE = Var(U1 + U2) = 2/12 = 1/6. Solved when the smoothed training
   MSE drops below 0.01.
+* ``adding_x100``: the adding problem with the values scaled by 100 in the input (U[0, 100]),
+  the target unchanged: unnormalized inputs, where a fixed input-weight scale saturates the gates.
 * ``copy`` (Hochreiter & Schmidhuber 1997; Arjovsky et al. 2016): 10 symbols from {1..8}, T-1
   blanks, a delimiter 9, 10 blanks; the target is T+10 blanks then the 10 symbols; cross-entropy
   averaged over the T+20 positions. The memoryless baseline (blanks right, uniform over the 8
@@ -46,11 +48,20 @@ __all__ = [
 ]
 
 #: The registered task names.
-TASKS: tuple[str, ...] = ("adding", "copy", "digits", "digits_perm", "digits_raw", "echo")
+TASKS: tuple[str, ...] = (
+    "adding",
+    "adding_x100",
+    "copy",
+    "digits",
+    "digits_perm",
+    "digits_raw",
+    "echo",
+)
 
 #: Lengths of the full suite per task (digits are always 64 pixels).
 DEFAULT_LENGTHS: dict[str, tuple[int, ...]] = {
     "adding": (200, 400, 750),
+    "adding_x100": (100, 200),
     "copy": (100, 200, 500),
     "digits": (64,),
     "digits_perm": (64,),
@@ -151,7 +162,14 @@ def _symbols_in_part(
 
 @dataclass(frozen=True)
 class AddingTask(_SplitTask):
-    """The adding problem (see the module docstring). ``x``: (N, T, 2); ``y``: (N, 1)."""
+    """The adding problem (see the module docstring). ``x``: (N, T, 2); ``y``: (N, 1).
+
+    ``scale`` multiplies the value channel of ``x`` (not the markers, not the target): with
+    ``scale=100`` (``adding_x100``) the inputs are unnormalized, U[0, 100], and the model must
+    still output the sum of the two unscaled marked values.
+    """
+
+    scale: float = 1.0
 
     def draw(
         self, n: int, generator: torch.Generator, part: int
@@ -171,14 +189,14 @@ class AddingTask(_SplitTask):
         rows = torch.arange(n)
         markers[rows, first] = 1.0
         markers[rows, second] = 1.0
-        x = torch.stack([values, markers], dim=-1)
+        x = torch.stack([values * self.scale, markers], dim=-1)
         y = (values[rows, first] + values[rows, second]).unsqueeze(1)
         return x, y
 
     @staticmethod
-    def part_of(x: torch.Tensor) -> torch.Tensor:
+    def part_of(x: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
         """The split key of each row of ``x``: 1 for training rows, 0 for test rows."""
-        return torch.floor(x[:, 0, 0].double() * _GRID).long() % 2
+        return torch.floor(x[:, 0, 0].double() / scale * _GRID).long() % 2
 
 
 @dataclass(frozen=True)
@@ -303,10 +321,11 @@ def make_task(
     if name not in TASKS:
         raise UnknownNameError("task", name, TASKS)
     t = DEFAULT_LENGTHS[name][0] if length is None else int(length)
-    if name == "adding":
+    if name in ("adding", "adding_x100"):
         if t < 2:
-            raise ValueError(f"length for task 'adding' must be >= 2, got {t}")
+            raise ValueError(f"length for task {name!r} must be >= 2, got {t}")
         return AddingTask(
+            scale=100.0 if name == "adding_x100" else 1.0,
             length=t, input_size=2, output_size=1, head="last", loss="mse", baseline=1.0 / 6.0,
             solve_loss=0.01, solve_accuracy=None, chrono_tmax=float(t),
             name=name, data_seed=data_seed,
