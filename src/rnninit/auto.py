@@ -161,9 +161,9 @@ def _rows(
     lay = layout_of(module)
     if lay.is_cell or x.dim() == 2:  # a cell's step (N, in) or an unbatched sequence (T, in)
         return x.reshape(-1, x.shape[-1])
+    if lengths is None:  # every step counts; the row order does not matter
+        return x.reshape(-1, x.shape[-1])
     seq = x if lay.batch_first else x.transpose(0, 1)  # (N, T, in)
-    if lengths is None:
-        return seq.reshape(-1, seq.shape[-1])
     n, t = seq.shape[0], seq.shape[1]
     if lengths.numel() != n or int(lengths.max()) > t:
         raise CalibrationError(
@@ -262,14 +262,17 @@ def _layer_module(module: nn.RNNBase, k: int) -> nn.RNNBase:
 
 
 def _second_moment(rows: Sequence[torch.Tensor]) -> tuple[torch.Tensor, int]:
-    """``sum_r x_r x_r^T`` in float64 and the row count."""
+    """``sum_r x_r x_r^T`` and the row count: each batch in its own (float32 or wider) dtype,
+    the sum over batches in float64."""
     total: torch.Tensor | None = None
     count = 0
     for r in rows:
-        r64 = r.detach().to(torch.float64)
-        s = r64.T @ r64
+        r = r.detach()
+        if r.dtype not in (torch.float32, torch.float64):
+            r = r.float()
+        s = (r.T @ r).to(torch.float64)
         total = s if total is None else total + s
-        count += r64.shape[0]
+        count += r.shape[0]
     assert total is not None
     return total, count
 
