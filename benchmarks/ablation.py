@@ -7,8 +7,8 @@ calibrated ``auto`` scheme with three targets. Every cell is a scheme spec of ``
 
     rnninit bench --task adding --length 200 --cell lstm --scheme 'chrono+input=lecun_normal'
 
-Runs are resumable (finished ids are skipped) and ordered so that seed 0 of every cell of a task
-finishes before seed 1 of any. Usage::
+Runs are resumable (finished ids are skipped) and ordered seed-major: seed 0 of every cell of
+every task finishes before seed 1 of any. Usage::
 
     python benchmarks/ablation.py [--workers 2] [--seeds 3] [--only TASK ...] [--list]
 
@@ -62,11 +62,13 @@ TASKS: list[tuple[str, int, str]] = [
 
 
 def configs(seeds: int, only: list[str] | None) -> list:  # type: ignore[type-arg]
+    """Seed-major: seed 0 of every cell of every task first, so a cut-short sweep still covers
+    every factor on every task."""
     out = []
-    for task, length, cell in TASKS:
-        if only and task not in only:
-            continue
-        for seed in range(seeds):
+    for seed in range(seeds):
+        for task, length, cell in TASKS:
+            if only and task not in only:
+                continue
             for spec in CELLS.values():
                 for c in build_sweep([task], [spec], [cell], [length], seeds=seed + 1):
                     if c.seed == seed:
