@@ -1,0 +1,267 @@
+"""Keras' ``get_weights()`` layout <-> PyTorch recurrent Parameters, one direction at a time.
+
+No Keras import here: this is the plain-array path (weights saved by any Keras or TensorFlow
+version) and the common back end of the Keras-layer path. The math is documented in
+:mod:`rnninit.keras_io`.
+
+Per direction Keras stores ``[kernel (in, G*H), recurrent_kernel (H, G*H), bias]`` (no bias
+when ``use_bias=False``); the bias is ``(G*H,)`` for LSTM and SimpleRNN and ``(2, G*H)`` for
+GRU with ``reset_after=True`` (row 0 input bias, row 1 recurrent bias). Gate blocks are column
+blocks, in the order LSTM ``i, f, c, o``, GRU ``z, r, h``, SimpleRNN one block
+(``keras/src/layers/rnn/{lstm,gru,simple_rnn}.py``, ``build`` and ``call``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..errors import RnnInitError
+from ..layouts import Layout, parameters_of
+
+__all__ = [
+    "KERAS_GATES",
+    "DirectionWeights",
+    "KerasConversionError",
+    "KerasConversionWarning",
+    "check_shapes",
+    "direction_names",
+    "from_torch",
+    "split_arrays",
+    "to_torch",
+]
+
+#: Keras' gate (column-block) order per PyTorch family.
+KERAS_GATES: dict[str, tuple[str, ...]] = {
+    "LSTM": ("i", "f", "c", "o"),
+    "GRU": ("z", "r", "h"),
+    "RNN": ("h",),
+}
+
+#: For each PyTorch row block (LSTM i,f,g,o; GRU r,z,n; RNN h): the Keras column block it takes.
+_KERAS_BLOCK: dict[str, tuple[int, ...]] = {
+    "LSTM": (0, 1, 2, 3),  # i<-i, f<-f, g<-c, o<-o
+    "GRU": (1, 0, 2),  # r<-r, z<-z, n<-h
+    "RNN": (0,),
+}
+
+
+class KerasConversionError(RnnInitError, ValueError):
+    """Keras weights or settings that the PyTorch module cannot represent or does not match.
+
+    Raised before anything is written: the module is left exactly as it was. ``setting`` names
+    the Keras setting (or PyTorch attribute, or array) at fault, ``given`` its value, ``reason``
+    why it cannot be brought over and what to do instead.
+    """
+
+    def __init__(self, where: str, setting: str, given: object, reason: str) -> None:
+        super().__init__(f"{where}: {setting}={given!r}: {reason}")
+        self.where = where
+        self.setting = setting
+        self.given = given
+        self.reason = reason
+
+
+class KerasConversionWarning(UserWarning):
+    """The weights were copied, but some Keras behaviour is not carried over.
+
+    Issued for a ``stateful=True`` layer (its carried state stays in Keras: PyTorch takes the
+    initial state as an argument) and for ``dropout`` / ``recurrent_dropout`` (PyTorch's
+    ``dropout`` acts only between stacked layers and has no recurrent dropout; in evaluation
+    mode both frameworks compute the same outputs).
+    """
+
+
+@dataclass(frozen=True)
+class DirectionWeights:
+    """One direction of one layer in Keras' layout, as tensors.
+
+    ``where`` says where it came from (for error messages), e.g. ``"arrays[3:6]"``.
+    """
+
+    kernel: torch.Tensor
+    recurrent: torch.Tensor
+    bias: torch.Tensor | None
+    where: str
+
+
+def _shape(t: object) -> tuple[int, ...] | None:
+    shape = getattr(t, "shape", None)
+    return tuple(int(s) for s in shape) if shape is not None else None
+
+
+def _as_tensor(a: object, where: str, index: int) -> torch.Tensor:
+    if _shape(a) is None:
+        raise KerasConversionError(
+            where, f"arrays[{index}]", type(a).__name__, "expected a numpy array or tensor"
+        )
+    t = torch.as_tensor(a)
+    if not t.is_floating_point():
+        raise KerasConversionError(
+            where, f"arrays[{index}].dtype", t.dtype, "expected floating-point weights"
+        )
+    return t
+
+
+def _per_direction(layout: Layout) -> int:
+    return 3 if layout.bias else 2
+
+
+def _group(layout: Layout, arrays: Sequence[object], start: int) -> list[DirectionWeights]:
+    n = _per_direction(layout)
+    out = []
+    for s in range(0, len(arrays), n):
+        where = f"arrays[{start + s}:{start + s + n}]"
+        ts = [_as_tensor(a, where, start + s + i) for i, a in enumerate(arrays[s : s + n])]
+        out.append(DirectionWeights(ts[0], ts[1], ts[2] if n == 3 else None, where))
+    return out
+
+
+def _count_error(layout: Layout, what: str, given: int, expected: int) -> KerasConversionError:
+    n = _per_direction(layout)
+    return KerasConversionError(
+        "arrays",
+        what,
+        given,
+        f"expected {expected}: the module has num_layers={layout.num_layers}, "
+        f"{layout.num_directions} direction(s) and bias={layout.bias}, so {n} arrays per "
+        f"direction (kernel, recurrent_kernel{', bias' if n == 3 else ''}); a Keras layer "
+        f"with use_bias={not layout.bias} gives {5 - n}",
+    )
+
+
+def split_arrays(layout: Layout, arrays: object) -> list[DirectionWeights]:
+    """Split plain Keras arrays into one :class:`DirectionWeights` per (layer, direction).
+
+    ``arrays`` is one layer's ``get_weights()`` (a Bidirectional layer's lists the forward
+    layer's arrays, then the backward layer's), a list of such lists (one per stacked Keras
+    layer), or the same flattened (a ``Sequential`` model's ``get_weights()``).
+    """
+    if not isinstance(arrays, Sequence) or isinstance(arrays, str | bytes) or not arrays:
+        raise KerasConversionError(
+            "arrays",
+            "layer",
+            type(arrays).__name__,
+            "expected a Keras layer, a list of stacked Keras layers, or a non-empty list of "
+            "weight arrays (layer.get_weights()), or a list of such lists",
+        )
+    n = _per_direction(layout)
+    nested = [isinstance(a, list | tuple) for a in arrays]
+    if all(nested):
+        if len(arrays) != layout.num_layers:
+            raise KerasConversionError(
+                "arrays",
+                "len(arrays)",
+                len(arrays),
+                f"a list of lists needs one list per layer: {layout.num_layers} for this module",
+            )
+        out: list[DirectionWeights] = []
+        start = 0
+        for k, group in enumerate(arrays):
+            if len(group) != n * layout.num_directions:
+                raise _count_error(
+                    layout, f"len(arrays[{k}])", len(group), n * layout.num_directions
+                )
+            out.extend(_group(layout, group, start))
+            start += len(group)
+        return out
+    if any(nested):
+        raise KerasConversionError(
+            "arrays", "layer", "a mix of arrays and lists", "give either arrays or lists of arrays"
+        )
+    expected = n * layout.num_layers * layout.num_directions
+    if len(arrays) != expected:
+        raise _count_error(layout, "len(arrays)", len(arrays), expected)
+    return _group(layout, arrays, 0)
+
+
+def _expect(dw: DirectionWeights, name: str, given: object, expected: tuple[int, ...]) -> None:
+    shape = _shape(given)
+    if shape != expected:
+        raise KerasConversionError(dw.where, f"{name}.shape", shape, f"expected {expected}")
+
+
+def check_shapes(layout: Layout, layer: int, dw: DirectionWeights) -> None:
+    """Check one direction's arrays against the module's sizes (``layer`` is the layer index)."""
+    g, h = layout.num_gates, layout.hidden_size
+    width = layout.input_size if layer == 0 else layout.num_directions * layout.hidden_out
+    if _shape(dw.kernel) is not None and len(dw.kernel.shape) == 2:
+        rows = dw.kernel.shape[0]
+        if rows != width:
+            raise KerasConversionError(
+                dw.where,
+                "kernel input width",
+                int(rows),
+                f"layer {layer} of the module takes {width} input features "
+                f"({'input_size' if layer == 0 else 'num_directions * hidden_size'})",
+            )
+    _expect(dw, "kernel", dw.kernel, (width, g * h))
+    _expect(dw, "recurrent_kernel", dw.recurrent, (h, g * h))
+    if dw.bias is not None:
+        if layout.family == "GRU" and _shape(dw.bias) == (g * h,):
+            raise KerasConversionError(
+                dw.where,
+                "reset_after",
+                False,
+                "a GRU bias of shape (3*units,) comes from reset_after=False, which applies the "
+                "reset gate before the recurrent matrix; PyTorch's GRU applies it after "
+                "(reset_after=True, bias (2, 3*units))",
+            )
+        _expect(dw, "bias", dw.bias, (2, g * h) if layout.family == "GRU" else (g * h,))
+
+
+def _blocks(t: torch.Tensor, order: Sequence[int], h: int, dim: int) -> torch.Tensor:
+    return torch.cat([t.narrow(dim, j * h, h) for j in order], dim=dim)
+
+
+def to_torch(layout: Layout, dw: DirectionWeights) -> dict[str, torch.Tensor]:
+    """PyTorch tensors for one direction: ``weight_ih``, ``weight_hh`` and the two biases.
+
+    ``weight_ih = reorder(kernel).T``, ``weight_hh = reorder(recurrent_kernel).T``; LSTM and
+    SimpleRNN: ``bias_ih = reorder(bias)``, ``bias_hh = 0``; GRU: ``bias_ih = reorder(bias[0])``,
+    ``bias_hh = reorder(bias[1])``. ``reorder`` puts Keras' column blocks in PyTorch's order.
+    """
+    order, h = _KERAS_BLOCK[layout.family], layout.hidden_size
+    out = {
+        "input": _blocks(dw.kernel, order, h, 1).T,
+        "recurrent": _blocks(dw.recurrent, order, h, 1).T,
+    }
+    if dw.bias is not None:
+        if layout.family == "GRU":
+            out["bias_ih"] = _blocks(dw.bias[0], order, h, 0)
+            out["bias_hh"] = _blocks(dw.bias[1], order, h, 0)
+        else:
+            out["bias_ih"] = _blocks(dw.bias, order, h, 0)
+            out["bias_hh"] = torch.zeros_like(out["bias_ih"])
+    return out
+
+
+def direction_names(module: nn.Module) -> dict[tuple[int, int], dict[str, nn.Parameter]]:
+    """The module's Parameters by ``(layer, direction)`` and matrix kind (``input``, ...)."""
+    out: dict[tuple[int, int], dict[str, nn.Parameter]] = {}
+    for ref in parameters_of(module):
+        out.setdefault((ref.layer, ref.direction), {})[ref.kind] = ref.param
+    return out
+
+
+def from_torch(layout: Layout, params: dict[str, nn.Parameter]) -> list[torch.Tensor]:
+    """One direction in Keras' layout: ``[kernel, recurrent_kernel(, bias)]`` (the inverse).
+
+    LSTM and SimpleRNN fold PyTorch's two biases into Keras' one: ``bias = b_ih + b_hh`` (the
+    gates only ever see the sum). GRU keeps them apart: ``bias = stack([b_ih, b_hh])``.
+    """
+    order, h = _KERAS_BLOCK[layout.family], layout.hidden_size
+    inverse = [order.index(j) for j in range(len(order))]
+    with torch.no_grad():
+        out = [
+            _blocks(params["input"].detach().T, inverse, h, 1),
+            _blocks(params["recurrent"].detach().T, inverse, h, 1),
+        ]
+        if layout.bias:
+            b_ih = _blocks(params["bias_ih"].detach(), inverse, h, 0)
+            b_hh = _blocks(params["bias_hh"].detach(), inverse, h, 0)
+            out.append(torch.stack([b_ih, b_hh]) if layout.family == "GRU" else b_ih + b_hh)
+    return out

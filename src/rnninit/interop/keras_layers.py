@@ -1,0 +1,205 @@
+"""Read live Keras 3 recurrent layers into :class:`~.keras_arrays.DirectionWeights`.
+
+Every setting that changes what the layer computes is checked against the PyTorch module
+first (``keras/src/layers/rnn/rnn.py``, ``bidirectional.py`` and the cell classes); settings
+that only affect training or bookkeeping are listed as warnings. Keras is imported here only
+when a Keras object is given, so rnninit itself never needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..layouts import Layout
+from .keras_arrays import DirectionWeights, KerasConversionError, split_arrays
+
+__all__ = ["is_keras_object", "read_keras"]
+
+_CELL_FAMILY = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "RNN"}
+_KERAS_NAME = {"LSTM": "LSTM", "GRU": "GRU", "RNN": "SimpleRNN"}
+
+
+def is_keras_object(obj: object) -> bool:
+    """True for a Keras layer or cell (duck-typed: no Keras import)."""
+    return hasattr(obj, "get_weights") and hasattr(obj, "get_config") and not isinstance(obj, type)
+
+
+def _label(obj: Any, where: str) -> str:
+    return f"{where} ({type(obj).__name__} {getattr(obj, 'name', '?')!r})"
+
+
+def _cell_of(obj: Any, layout: Layout, where: str) -> Any:
+    """The LSTMCell/GRUCell/SimpleRNNCell behind a layer (or the cell itself)."""
+    import keras  # only reached when the caller already holds a Keras object
+
+    cell = obj.cell if isinstance(obj, keras.layers.RNN) else obj
+    family = next(
+        (f for name, f in _CELL_FAMILY.items() if isinstance(cell, getattr(keras.layers, name))),
+        None,
+    )
+    if family is None:
+        raise KerasConversionError(
+            where,
+            "layer type",
+            type(cell).__name__,
+            "supported: keras.layers.LSTM, GRU, SimpleRNN (or RNN around their cells), "
+            "Bidirectional around them, and the cells LSTMCell, GRUCell, SimpleRNNCell; for "
+            "StackedRNNCells pass the cells as a list",
+        )
+    if family != layout.family:
+        raise KerasConversionError(
+            where,
+            "layer type",
+            type(cell).__name__,
+            f"the PyTorch module is a {layout.family}; it takes a Keras "
+            f"{_KERAS_NAME[layout.family]} (or its cell)",
+        )
+    return cell
+
+
+def _check_cell(cell: Any, layout: Layout, where: str, notes: list[str]) -> None:
+    cfg = cell.get_config()
+    wanted = {
+        "activation": layout.nonlinearity or "tanh",
+        "recurrent_activation": None if layout.family == "RNN" else "sigmoid",
+    }
+    for setting, value in wanted.items():
+        given = cfg.get(setting)
+        if not isinstance(given, str):  # a custom function serializes to a dict
+            given = f"custom {getattr(getattr(cell, setting, None), '__name__', given)!r}"
+        if value is not None and given != value:
+            what = "the nonlinearity" if layout.family == "RNN" else "PyTorch's fixed activation"
+            raise KerasConversionError(
+                where,
+                setting,
+                given
+                if isinstance(given, str)
+                else getattr(getattr(cell, setting), "__name__", "?"),
+                f"{what} of this module is {value}; PyTorch has no other choice for "
+                f"{'nn.RNN (tanh or relu)' if layout.family == 'RNN' else layout.family}",
+            )
+    if layout.family == "GRU" and not cfg.get("reset_after", True):
+        raise KerasConversionError(
+            where,
+            "reset_after",
+            False,
+            "Keras then applies the reset gate before the recurrent matrix, "
+            "h~ = tanh(W x + U (r * h)); PyTorch's GRU applies it after, "
+            "n = tanh(W x + b_in + r * (U h + b_hn)) (Keras reset_after=True)",
+        )
+    if bool(cfg.get("use_bias", True)) != layout.bias:
+        raise KerasConversionError(
+            where,
+            "use_bias",
+            cfg.get("use_bias"),
+            f"the PyTorch module has bias={layout.bias}; build it with bias={not layout.bias}",
+        )
+    if int(cfg["units"]) != layout.hidden_size:
+        raise KerasConversionError(
+            where, "units", cfg["units"], f"the PyTorch module has hidden_size={layout.hidden_size}"
+        )
+    drop = {k: cfg.get(k, 0.0) for k in ("dropout", "recurrent_dropout") if cfg.get(k, 0.0)}
+    if drop:
+        notes.append(
+            f"{where}: {', '.join(f'{k}={v}' for k, v in drop.items())} not carried over: "
+            "PyTorch's dropout acts only between stacked layers, on their outputs, and it has "
+            "no recurrent dropout; weights copied, outputs identical in evaluation mode"
+        )
+
+
+def _check_layer(obj: Any, backwards: bool, where: str, notes: list[str]) -> None:
+    go_backwards = bool(getattr(obj, "go_backwards", False))
+    if go_backwards != backwards:
+        reason = (
+            "a unidirectional Keras layer with go_backwards=True reads the sequence back to "
+            "front (and returns reversed outputs); PyTorch has no backward-only layer. Flip the "
+            "time axis yourself and pass layer.get_weights(), or wrap the layer in Bidirectional"
+            if go_backwards
+            else "the backward layer of a Bidirectional must have go_backwards=True"
+        )
+        raise KerasConversionError(where, "go_backwards", go_backwards, reason)
+    if getattr(obj, "stateful", False):
+        notes.append(
+            f"{where}: stateful=True: the weights are copied but not the state Keras carries "
+            "between batches; pass it to the PyTorch module as its initial state "
+            "(h0 / (h0, c0), shaped (num_layers * num_directions, batch, hidden))"
+        )
+
+
+def _direction(obj: Any, layout: Layout, backwards: bool, where: str, notes: list[str]) -> Any:
+    cell = _cell_of(obj, layout, where)
+    if obj is not cell:
+        _check_layer(obj, backwards, where, notes)
+    _check_cell(cell, layout, where, notes)
+    weights = cell.get_weights()
+    if not weights:
+        raise KerasConversionError(
+            where, "weights", [], "the layer is not built yet: call it on an input (or build it)"
+        )
+    return weights
+
+
+def _layer(obj: Any, layout: Layout, where: str, notes: list[str]) -> list[Any]:
+    import keras
+
+    where = _label(obj, where)
+    if isinstance(obj, keras.layers.Bidirectional):
+        if layout.num_directions != 2:
+            raise KerasConversionError(
+                where,
+                "layer type",
+                "Bidirectional",
+                "the PyTorch module is unidirectional (use bidirectional=True)",
+            )
+        if obj.merge_mode != "concat":
+            raise KerasConversionError(
+                where,
+                "merge_mode",
+                obj.merge_mode,
+                "PyTorch's bidirectional output concatenates the forward and backward features "
+                "(out[..., :H] forward, out[..., H:] backward); it has no sum, mul, ave or "
+                "None. For the last layer you may pass layer.get_weights() and combine the "
+                "two halves yourself; a next stacked layer would see different inputs",
+            )
+        return [
+            *_direction(obj.forward_layer, layout, False, where + " forward", notes),
+            *_direction(obj.backward_layer, layout, True, where + " backward", notes),
+        ]
+    if layout.num_directions != 1:
+        raise KerasConversionError(
+            where,
+            "layer type",
+            type(obj).__name__,
+            "the PyTorch module is bidirectional: give a keras.layers.Bidirectional",
+        )
+    return list(_direction(obj, layout, False, where, notes))
+
+
+def read_keras(layout: Layout, source: object, notes: list[str]) -> list[DirectionWeights]:
+    """Check a Keras layer (or list of stacked layers) and return its weights per direction.
+
+    Appends to ``notes`` what is not carried over (stateful, dropout); raises
+    :class:`~.keras_arrays.KerasConversionError` for what PyTorch cannot represent.
+    """
+    layers: Sequence[Any] = source if isinstance(source, list | tuple) else [source]
+    if len(layers) != layout.num_layers:
+        raise KerasConversionError(
+            "layers",
+            "len(layers)",
+            len(layers),
+            f"the PyTorch module has num_layers={layout.num_layers}: give one Keras layer "
+            "(a Bidirectional counts as one) per PyTorch layer",
+        )
+    nested = [_layer(obj, layout, f"layers[{k}]", notes) for k, obj in enumerate(layers)]
+    out = split_arrays(layout, nested)
+    # name each direction after its Keras layer, not after its position in the array list
+    labels = [
+        _label(obj, f"layers[{k}]") + ("" if layout.num_directions == 1 else f" {d}")
+        for k, obj in enumerate(layers)
+        for d in (["forward", "backward"] if layout.num_directions == 2 else [""])
+    ]
+    return [
+        DirectionWeights(dw.kernel, dw.recurrent, dw.bias, label)
+        for dw, label in zip(out, labels, strict=True)
+    ]
