@@ -58,28 +58,42 @@ def _cell_of(obj: Any, layout: Layout, where: str) -> Any:
     return cell
 
 
-def _check_cell(cell: Any, layout: Layout, where: str, notes: list[str]) -> None:
-    cfg = cell.get_config()
-    wanted = {
-        "activation": layout.nonlinearity or "tanh",
-        "recurrent_activation": None if layout.family == "RNN" else "sigmoid",
-    }
-    for setting, value in wanted.items():
-        given = cfg.get(setting)
-        if not isinstance(given, str):  # a custom function serializes to a dict
-            given = f"custom {getattr(getattr(cell, setting, None), '__name__', given)!r}"
-        if value is not None and given != value:
-            what = "the nonlinearity" if layout.family == "RNN" else "PyTorch's fixed activation"
+def _activation_name(fn: object) -> str:
+    """Keras' name of an activation function (``keras.activations.*`` or ``keras.ops.*``).
+
+    Anything defined outside Keras is reported as custom: rnninit cannot tell what it computes.
+    """
+    name = str(getattr(fn, "__name__", repr(fn)))
+    return name if str(getattr(fn, "__module__", "")).startswith("keras.") else f"custom {name}"
+
+
+def _check_activations(cell: Any, layout: Layout, where: str) -> None:
+    if layout.family == "RNN":
+        given = _activation_name(cell.activation)
+        if given != layout.nonlinearity:
+            options = "build it with nonlinearity={given!r}; " if given in ("tanh", "relu") else ""
+            raise KerasConversionError(
+                where,
+                "activation",
+                given,
+                f"the module's nonlinearity is {layout.nonlinearity!r}; "
+                f"{options.format(given=given)}nn.RNN offers only tanh and relu",
+            )
+        return
+    for setting, value in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
+        given = _activation_name(getattr(cell, setting))
+        if given != value:
             raise KerasConversionError(
                 where,
                 setting,
-                given
-                if isinstance(given, str)
-                else getattr(getattr(cell, setting), "__name__", "?"),
-                f"{what} of this module is {value}; PyTorch has no other choice for "
-                f"{'nn.RNN (tanh or relu)' if layout.family == 'RNN' else layout.family}",
+                given,
+                f"PyTorch's {layout.family} always uses {value} there and has no option for it",
             )
-    if layout.family == "GRU" and not cfg.get("reset_after", True):
+
+
+def _check_cell(cell: Any, layout: Layout, where: str, notes: list[str]) -> None:
+    _check_activations(cell, layout, where)
+    if layout.family == "GRU" and not cell.reset_after:
         raise KerasConversionError(
             where,
             "reset_after",
@@ -88,23 +102,23 @@ def _check_cell(cell: Any, layout: Layout, where: str, notes: list[str]) -> None
             "h~ = tanh(W x + U (r * h)); PyTorch's GRU applies it after, "
             "n = tanh(W x + b_in + r * (U h + b_hn)) (Keras reset_after=True)",
         )
-    if bool(cfg.get("use_bias", True)) != layout.bias:
+    if bool(cell.use_bias) != layout.bias:
         raise KerasConversionError(
             where,
             "use_bias",
-            cfg.get("use_bias"),
+            bool(cell.use_bias),
             f"the PyTorch module has bias={layout.bias}; build it with bias={not layout.bias}",
         )
-    if int(cfg["units"]) != layout.hidden_size:
+    if int(cell.units) != layout.hidden_size:
         raise KerasConversionError(
-            where, "units", cfg["units"], f"the PyTorch module has hidden_size={layout.hidden_size}"
+            where, "units", cell.units, f"the PyTorch module has hidden_size={layout.hidden_size}"
         )
-    drop = {k: cfg.get(k, 0.0) for k in ("dropout", "recurrent_dropout") if cfg.get(k, 0.0)}
+    drop = [f"{k}={getattr(cell, k)}" for k in ("dropout", "recurrent_dropout") if getattr(cell, k)]
     if drop:
         notes.append(
-            f"{where}: {', '.join(f'{k}={v}' for k, v in drop.items())} not carried over: "
-            "PyTorch's dropout acts only between stacked layers, on their outputs, and it has "
-            "no recurrent dropout; weights copied, outputs identical in evaluation mode"
+            f"{where}: {', '.join(drop)} not carried over: PyTorch's dropout acts only between "
+            "stacked layers, on their outputs, and it has no recurrent dropout; the weights are "
+            "copied and the outputs are the same in evaluation mode"
         )
 
 
