@@ -185,3 +185,25 @@ def test_importing_and_plain_arrays_never_import_keras() -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_go_backwards_advice_holds_flip_time_and_pass_the_arrays() -> None:
+    # the refusal message says: flip the time axis yourself and pass layer.get_weights()
+    stack = build_stack("GRU", 1, False, np.random.default_rng(15), go_backwards=True)
+    module = from_keras_(torch_module("GRU"), stack[0].get_weights())
+    x = _x(5)
+    keras_out, keras_final = run_keras(stack, x)  # Keras returns the reversed sequence
+    torch_out, torch_final = run_torch(module, np.ascontiguousarray(x[:, ::-1]))
+    assert_same_run((keras_out, keras_final), (torch_out, torch_final))
+
+
+def test_merge_mode_sum_advice_holds_for_the_last_layer() -> None:
+    layer = keras.layers.Bidirectional(keras_layer("LSTM", return_state=False), merge_mode="sum")
+    layer.build((None, T, IN))
+    randomize(layer, np.random.default_rng(16))
+    module = from_keras_(torch_module("LSTM", bidirectional=True), layer.get_weights())
+    x = _x(6)
+    want = keras.ops.convert_to_numpy(layer(x))
+    got, _ = run_torch(module, x)
+    np.testing.assert_allclose(want, got[..., :H] + got[..., H:], atol=1e-5, rtol=0)
+    assert float(np.abs(want).max()) > 0.05
