@@ -79,6 +79,21 @@ def test_arrays_are_copies() -> None:
     assert not (lstm.weight_ih_l0 == 7.0).any()
 
 
+def test_read_only_arrays_and_tensors_are_read_without_warning(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    rng = np.random.default_rng(17)
+    arrays = [rng.normal(size=s).astype(np.float32) for s in [(3, 6), (2, 6), (2, 6)]]
+    for a in arrays:
+        a.flags.writeable = False  # as np.load(..., mmap_mode="r") gives them
+    gru = from_keras_(nn.GRU(3, 2), arrays)
+    from_tensors = from_keras_(nn.GRU(3, 2), [torch.from_numpy(a.copy()) for a in arrays])
+    assert not recwarn.list
+    for p, q in zip(gru.parameters(), from_tensors.parameters(), strict=True):
+        assert torch.equal(p, q)
+    assert np.array_equal(to_keras(gru)[0][2], arrays[2])
+
+
 def test_refuses_what_keras_cannot_hold() -> None:
     with pytest.raises(KerasConversionError, match="proj_size"):
         to_keras(nn.LSTM(3, 4, proj_size=2))

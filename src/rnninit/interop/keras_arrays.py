@@ -98,7 +98,12 @@ def _as_tensor(a: object, where: str, index: int) -> torch.Tensor:
         raise KerasConversionError(
             where, f"arrays[{index}]", type(a).__name__, "expected a numpy array or tensor"
         )
-    t = torch.as_tensor(a)
+    try:  # a copy: read-only arrays (np.load with mmap, h5py) stay untouched and warn-free
+        t = a.detach().clone() if isinstance(a, torch.Tensor) else torch.tensor(a)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise KerasConversionError(
+            where, f"arrays[{index}]", type(a).__name__, f"cannot be read as a tensor ({exc})"
+        ) from exc
     if not t.is_floating_point():
         raise KerasConversionError(
             where, f"arrays[{index}].dtype", t.dtype, "expected floating-point weights"

@@ -45,7 +45,8 @@ def _cell_of(obj: Any, layout: Layout, where: str) -> Any:
             type(cell).__name__,
             "supported: keras.layers.LSTM, GRU, SimpleRNN (or RNN around their cells), "
             "Bidirectional around them, and the cells LSTMCell, GRUCell, SimpleRNNCell; for "
-            "StackedRNNCells pass the cells as a list",
+            "StackedRNNCells pass the cells as a list; for Keras 2 / tf.keras layers pass "
+            "layer.get_weights()",
         )
     if family != layout.family:
         raise KerasConversionError(
