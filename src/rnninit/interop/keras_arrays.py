@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ..errors import RnnInitError
-from ..layouts import Layout, parameters_of
+from ..layouts import GATES, Layout, parameters_of
 
 __all__ = [
     "KERAS_GATES",
@@ -30,23 +30,32 @@ __all__ = [
     "check_shapes",
     "direction_names",
     "from_torch",
+    "keras_block_order",
     "split_arrays",
     "to_torch",
 ]
 
-#: Keras' gate (column-block) order per PyTorch family.
+#: Keras' gate (column-block) order per PyTorch family (``keras/src/layers/rnn/*.py``, ``call``).
 KERAS_GATES: dict[str, tuple[str, ...]] = {
     "LSTM": ("i", "f", "c", "o"),
     "GRU": ("z", "r", "h"),
     "RNN": ("h",),
 }
 
-#: For each PyTorch row block (LSTM i,f,g,o; GRU r,z,n; RNN h): the Keras column block it takes.
-_KERAS_BLOCK: dict[str, tuple[int, ...]] = {
-    "LSTM": (0, 1, 2, 3),  # i<-i, f<-f, g<-c, o<-o
-    "GRU": (1, 0, 2),  # r<-r, z<-z, n<-h
-    "RNN": (0,),
-}
+#: PyTorch's gate name -> Keras' name for the same gate (the cell candidate / new gate).
+_KERAS_NAME_OF = {"g": "c", "n": "h"}
+
+
+def keras_block_order(family: str) -> tuple[int, ...]:
+    """For each PyTorch row block (``layouts.GATES`` order), the Keras column block it takes.
+
+    >>> keras_block_order("GRU")  # PyTorch r, z, n <- Keras blocks 1 (r), 0 (z), 2 (h)
+    (1, 0, 2)
+    >>> keras_block_order("LSTM")  # i, f, g, o <- i, f, c, o
+    (0, 1, 2, 3)
+    """
+    keras = KERAS_GATES[family]
+    return tuple(keras.index(_KERAS_NAME_OF.get(g, g)) for g in GATES[family])
 
 
 class KerasConversionError(RnnInitError, ValueError):
@@ -55,6 +64,14 @@ class KerasConversionError(RnnInitError, ValueError):
     Raised before anything is written: the module is left exactly as it was. ``setting`` names
     the Keras setting (or PyTorch attribute, or array) at fault, ``given`` its value, ``reason``
     why it cannot be brought over and what to do instead.
+
+    >>> import torch
+    >>> from rnninit.keras_io import from_keras_
+    >>> try:
+    ...     from_keras_(torch.nn.GRU(3, 2), [torch.zeros(3, 6), torch.zeros(2, 6), torch.zeros(6)])
+    ... except KerasConversionError as err:
+    ...     print(err.setting, err.given)
+    reset_after False
     """
 
     def __init__(self, where: str, setting: str, given: object, reason: str) -> None:
@@ -71,7 +88,11 @@ class KerasConversionWarning(UserWarning):
     Issued for a ``stateful=True`` layer (its carried state stays in Keras: PyTorch takes the
     initial state as an argument) and for ``dropout`` / ``recurrent_dropout`` (PyTorch's
     ``dropout`` acts only between stacked layers and has no recurrent dropout; in evaluation
-    mode both frameworks compute the same outputs).
+    mode both frameworks compute the same outputs). Silence it as any warning:
+
+    >>> import warnings
+    >>> warnings.filterwarnings("ignore", category=KerasConversionWarning)
+    >>> warnings.resetwarnings()
     """
 
 
@@ -144,6 +165,13 @@ def split_arrays(layout: Layout, arrays: object) -> list[DirectionWeights]:
     ``arrays`` is one layer's ``get_weights()`` (a Bidirectional layer's lists the forward
     layer's arrays, then the backward layer's), a list of such lists (one per stacked Keras
     layer), or the same flattened (a ``Sequential`` model's ``get_weights()``).
+
+    >>> import torch
+    >>> from rnninit.layouts import layout_of
+    >>> layout = layout_of(torch.nn.LSTM(3, 2, num_layers=2))
+    >>> flat = [torch.zeros(3, 8), torch.zeros(2, 8), torch.zeros(8)] * 2
+    >>> [d.where for d in split_arrays(layout, flat)]
+    ['arrays[0:3]', 'arrays[3:6]']
     """
     if not isinstance(arrays, Sequence) or isinstance(arrays, str | bytes) or not arrays:
         raise KerasConversionError(
@@ -190,7 +218,19 @@ def _expect(dw: DirectionWeights, name: str, given: object, expected: tuple[int,
 
 
 def check_shapes(layout: Layout, layer: int, dw: DirectionWeights) -> None:
-    """Check one direction's arrays against the module's sizes (``layer`` is the layer index)."""
+    """Check one direction's arrays against the module's sizes (``layer`` is the layer index).
+
+    Layer 0 reads ``input_size`` features, layer ``k > 0`` reads ``num_directions * H``.
+
+    >>> import torch
+    >>> from rnninit.layouts import layout_of
+    >>> layout = layout_of(torch.nn.RNN(3, 2))
+    >>> dw = DirectionWeights(torch.zeros(4, 2), torch.zeros(2, 2), None, "arrays[0:2]")
+    >>> check_shapes(layout, 0, dw)
+    Traceback (most recent call last):
+    ...
+    rnninit.interop.keras_arrays.KerasConversionError: arrays[0:2]: kernel input width=4: ...
+    """
     g, h = layout.num_gates, layout.hidden_size
     width = layout.input_size if layer == 0 else layout.num_directions * layout.hidden_out
     if _shape(dw.kernel) is not None and len(dw.kernel.shape) == 2:
@@ -228,8 +268,18 @@ def to_torch(layout: Layout, dw: DirectionWeights) -> dict[str, torch.Tensor]:
     ``weight_ih = reorder(kernel).T``, ``weight_hh = reorder(recurrent_kernel).T``; LSTM and
     SimpleRNN: ``bias_ih = reorder(bias)``, ``bias_hh = 0``; GRU: ``bias_ih = reorder(bias[0])``,
     ``bias_hh = reorder(bias[1])``. ``reorder`` puts Keras' column blocks in PyTorch's order.
+    Keys are :mod:`rnninit.layouts` matrix kinds (``input``, ``recurrent``, ``bias_ih``, ...).
+
+    >>> import torch
+    >>> from rnninit.layouts import layout_of
+    >>> layout = layout_of(torch.nn.GRU(1, 1))
+    >>> bias = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])  # Keras z, r, h
+    >>> dw = DirectionWeights(torch.zeros(1, 3), torch.zeros(1, 3), bias, "example")
+    >>> out = to_torch(layout, dw)
+    >>> out["bias_ih"].tolist(), out["bias_hh"].tolist()  # PyTorch r, z, n
+    ([2.0, 1.0, 3.0], [5.0, 4.0, 6.0])
     """
-    order, h = _KERAS_BLOCK[layout.family], layout.hidden_size
+    order, h = keras_block_order(layout.family), layout.hidden_size
     out = {
         "input": _blocks(dw.kernel, order, h, 1).T,
         "recurrent": _blocks(dw.recurrent, order, h, 1).T,
@@ -245,7 +295,12 @@ def to_torch(layout: Layout, dw: DirectionWeights) -> dict[str, torch.Tensor]:
 
 
 def direction_names(module: nn.Module) -> dict[tuple[int, int], dict[str, nn.Parameter]]:
-    """The module's Parameters by ``(layer, direction)`` and matrix kind (``input``, ...)."""
+    """The module's Parameters by ``(layer, direction)`` and matrix kind (``input``, ...).
+
+    >>> import torch
+    >>> sorted(direction_names(torch.nn.GRU(2, 3, bidirectional=True))[(0, 1)])
+    ['bias_hh', 'bias_ih', 'input', 'recurrent']
+    """
     out: dict[tuple[int, int], dict[str, nn.Parameter]] = {}
     for ref in parameters_of(module):
         out.setdefault((ref.layer, ref.direction), {})[ref.kind] = ref.param
@@ -257,8 +312,15 @@ def from_torch(layout: Layout, params: dict[str, nn.Parameter]) -> list[torch.Te
 
     LSTM and SimpleRNN fold PyTorch's two biases into Keras' one: ``bias = b_ih + b_hh`` (the
     gates only ever see the sum). GRU keeps them apart: ``bias = stack([b_ih, b_hh])``.
+
+    >>> import torch
+    >>> from rnninit.layouts import layout_of
+    >>> rnn = torch.nn.RNN(2, 3)
+    >>> kernel, recurrent, bias = from_torch(layout_of(rnn), direction_names(rnn)[(0, 0)])
+    >>> kernel.shape, recurrent.shape, torch.equal(bias, rnn.bias_ih_l0 + rnn.bias_hh_l0)
+    (torch.Size([2, 3]), torch.Size([3, 3]), True)
     """
-    order, h = _KERAS_BLOCK[layout.family], layout.hidden_size
+    order, h = keras_block_order(layout.family), layout.hidden_size
     inverse = [order.index(j) for j in range(len(order))]
     with torch.no_grad():
         out = [

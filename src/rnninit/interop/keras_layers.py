@@ -21,7 +21,12 @@ _KERAS_NAME = {"LSTM": "LSTM", "GRU": "GRU", "RNN": "SimpleRNN"}
 
 
 def is_keras_object(obj: object) -> bool:
-    """True for a Keras layer or cell (duck-typed: no Keras import)."""
+    """True for a Keras layer or cell (duck-typed: no Keras import).
+
+    >>> import numpy as np
+    >>> is_keras_object(np.zeros(3))
+    False
+    """
     return hasattr(obj, "get_weights") and hasattr(obj, "get_config") and not isinstance(obj, type)
 
 
@@ -196,6 +201,13 @@ def read_keras(layout: Layout, source: object, notes: list[str]) -> list[Directi
 
     Appends to ``notes`` what is not carried over (stateful, dropout); raises
     :class:`~.keras_arrays.KerasConversionError` for what PyTorch cannot represent.
+
+    >>> import torch
+    >>> from rnninit.layouts import layout_of
+    >>> read_keras(layout_of(torch.nn.LSTM(3, 2, num_layers=2)), [], [])
+    Traceback (most recent call last):
+    ...
+    rnninit.interop.keras_arrays.KerasConversionError: layers: len(layers)=0: ...
     """
     layers: Sequence[Any] = source if isinstance(source, list | tuple) else [source]
     if len(layers) != layout.num_layers:
