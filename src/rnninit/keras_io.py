@@ -37,7 +37,7 @@ transposed, and its column blocks become row blocks.
 What PyTorch cannot represent raises :class:`KerasConversionError` before anything is
 written: ``reset_after=False``; an ``activation`` other than ``tanh`` (LSTM, GRU) or other
 than the module's ``nonlinearity`` (SimpleRNN); a ``recurrent_activation`` other than
-``sigmoid`` (Keras 2's old default ``hard_sigmoid`` included); ``use_bias`` against the
+``sigmoid`` (``hard_sigmoid``, the default before Keras 2.3, included); ``use_bias`` against the
 module's ``bias``; ``units`` or the input width against the module's sizes; the layer count or
 the number of directions; ``go_backwards=True`` on a unidirectional layer; a Bidirectional
 ``merge_mode`` other than ``"concat"``; ``proj_size > 0``; arrays of the wrong count or shape.
