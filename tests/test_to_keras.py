@@ -128,3 +128,31 @@ def test_round_trip_returns_the_same_arrays(
         assert len(got) == len(want) == (3 if bias else 2) * (2 if bidirectional else 1)
         for a, b in zip(got, want, strict=True):
             assert a.shape == b.shape and np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_cells_loaded_into_keras_cells_step_the_same(kind: str) -> None:
+    keras = pytest.importorskip("keras")
+    torch.manual_seed(18)
+    relu = kind == "RNN_RELU"
+    module, keras_cell = {
+        "LSTM": (nn.LSTMCell(IN, 5), keras.layers.LSTMCell(5)),
+        "GRU": (nn.GRUCell(IN, 5), keras.layers.GRUCell(5)),
+    }.get(kind) or (
+        nn.RNNCell(IN, 5, nonlinearity="relu" if relu else "tanh"),
+        keras.layers.SimpleRNNCell(5, activation="relu" if relu else "tanh"),
+    )
+    keras_cell.build((None, IN))
+    (weights,) = to_keras(module)
+    keras_cell.set_weights(weights)
+    rng = np.random.default_rng(19)
+    x = rng.normal(size=(3, IN)).astype(np.float32)
+    states = [rng.normal(size=(3, 5)).astype(np.float32) for _ in range(2 if kind == "LSTM" else 1)]
+    _, want = keras_cell(x, states)
+    with torch.no_grad():
+        given = [torch.from_numpy(s) for s in states]
+        got = module(torch.from_numpy(x), tuple(given) if kind == "LSTM" else given[0])
+    got = got if isinstance(got, tuple) else (got,)
+    for w, g in zip(want, got, strict=True):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(w), g.numpy(), atol=1e-5, rtol=0)
+    assert float(np.abs(got[0].numpy()).max()) > 0.05
