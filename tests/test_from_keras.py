@@ -46,7 +46,7 @@ def _x(seed: int, width: int = IN) -> np.ndarray:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("num_layers", "bidirectional"), STRUCTURES)
 def test_same_outputs_and_states_as_keras(kind: str, num_layers: int, bidirectional: bool) -> None:
-    rng = np.random.default_rng(hash((kind, num_layers, bidirectional)) % 2**32)
+    rng = np.random.default_rng(KINDS.index(kind) * 10 + num_layers * 2 + bidirectional)
     stack = build_stack(kind, num_layers, bidirectional, rng)
     module = torch_module(kind, num_layers, bidirectional)
     params_before = {n: p for n, p in module.named_parameters()}
