@@ -96,8 +96,8 @@ def _block_row(b: GateBlock) -> dict[str, Any]:
 
 def describe(
     module: nn.Module,
-    include: str | list[str] | None = None,
-    exclude: str | list[str] | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
 ) -> Description:
     """Describe every gate block of every recurrent layer in ``module``.
 

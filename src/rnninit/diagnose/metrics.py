@@ -24,6 +24,7 @@ Definitions (used throughout :mod:`rnninit.diagnose`):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -95,8 +96,8 @@ def _key(b: GateBlock) -> tuple[str, int, int, str | None]:
 
 def effective_biases(
     module: nn.Module,
-    include: str | list[str] | None = None,
-    exclude: str | list[str] | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
 ) -> list[EffectiveBias]:
     """Effective bias of every gate (but GRU ``n``) of every recurrent layer in ``module``.
 

@@ -10,7 +10,7 @@ near 2; a forget bias of 1 gives 3.72. Plain RNNs have no gate, hence no entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,8 +110,8 @@ class Timescales:
 
 def timescales(
     module: nn.Module,
-    include: str | list[str] | None = None,
-    exclude: str | list[str] | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
 ) -> Timescales:
     """Memory timescales ``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)`` of every keep-gate unit.
 
