@@ -160,14 +160,29 @@ def state_shape(spec: StateSpec, width: int, batch_size: int | None) -> Shape:
 
 
 def state_shapes(module: nn.Module, batch_size: int | None) -> tuple[Shape, ...]:
-    """The shape of each initial state tensor of ``module`` (``h0``, then ``c0`` for LSTMs)."""
+    """The shape of each initial state tensor of ``module`` (``h0``, then ``c0`` for LSTMs).
+
+    ``(L*D, N, H_out)`` for ``h`` and ``(L*D, N, H)`` for ``c`` (``torch/nn/modules/rnn.py``),
+    without ``N`` when ``batch_size`` is ``None``; ``(N, H)`` / ``(H,)`` for cells.
+
+    >>> from torch import nn
+    >>> state_shapes(nn.LSTM(3, 8, num_layers=2, proj_size=4), 5)
+    ((2, 5, 4), (2, 5, 8))
+    >>> state_shapes(nn.GRU(3, 8, bidirectional=True), None)
+    ((2, 8),)
+    """
     return spec_of(module).shapes(batch_size)
 
 
 @dataclass(frozen=True)
 class BatchInfo:
     """What a state built for one input must match: batch size (``None``: unbatched), dtype
-    and device, and where the batch size was read (for messages)."""
+    and device, and where the batch size was read (for messages).
+
+    >>> import torch
+    >>> BatchInfo(5, torch.float32, torch.device("cpu"), "input.shape[1]").batch_size
+    5
+    """
 
     batch_size: int | None
     dtype: torch.dtype
@@ -181,6 +196,12 @@ def batch_of(spec: StateSpec, input: torch.Tensor | PackedSequence) -> BatchInfo
     Sequence modules: a 3-D input is batched with ``N = input.shape[0 if batch_first else 1]``,
     a 2-D input is unbatched; a ``PackedSequence`` has ``N = batch_sizes[0]``. Cells: a 2-D
     input ``(N, in)`` is batched, a 1-D input is unbatched.
+
+    >>> import torch
+    >>> from torch import nn
+    >>> spec = spec_of(nn.GRU(3, 8, batch_first=True))
+    >>> batch_of(spec, torch.randn(5, 7, 3)).batch_size, batch_of(spec, torch.randn(7, 3)).source
+    (5, '2-D input (unbatched)')
     """
     if isinstance(input, PackedSequence):
         if spec.is_cell:
@@ -329,6 +350,16 @@ def check_state(module: nn.Module, state: object, input: torch.Tensor | PackedSe
     whatever ``batch_first`` says; no batch dim for unbatched inputs; ``(N, H)`` for cells),
     dtype and device. The message gives expected and given shapes and the likely cause (a
     batch-first layout, a missing layer dimension, a wrong batch size, ``proj_size`` ...).
+
+    >>> import torch
+    >>> from torch import nn
+    >>> lstm = nn.LSTM(3, 8, num_layers=2, batch_first=True)
+    >>> x = torch.randn(5, 7, 3)
+    >>> check_state(lstm, (torch.zeros(2, 5, 8), torch.zeros(2, 5, 8)), x)  # fits: no error
+    >>> check_state(lstm, (torch.zeros(5, 2, 8), torch.zeros(5, 2, 8)), x)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.StateShapeError: h0 of ... expected shape (2, 5, 8), got (5, 2, 8); looks ...
     """
     spec = spec_of(module)
     check_state_for(spec, state, batch_of(spec, input))
