@@ -325,3 +325,18 @@ def test_random_state_draws_from_the_generator_in_training_and_is_its_mean_in_ev
     rnn.eval()
     a, b = rnn(x), rnn(x)
     assert _same(a, b) and _same(a, plain(x))  # xavier_normal's mean is 0
+
+
+def test_init_and_describe_see_the_weights_only() -> None:
+    import rnninit
+    from rnninit.diagnose import describe
+
+    rnn = attach_initial_state(nn.LSTM(IN, H, num_layers=2), "learned")
+    with torch.no_grad():
+        rnn.initial_state.h0.fill_(0.5)
+    before = rnn.weight_hh_l0.detach().clone()
+    rnninit.init_(rnn, "orthogonal", generator=torch.Generator().manual_seed(0))
+    assert torch.equal(rnn.initial_state.h0, torch.full((2, H), 0.5))  # the state untouched
+    assert not torch.equal(rnn.weight_hh_l0, before)
+    assert torch.equal(rnn.bias_ih_l0[H : 2 * H], torch.ones(H))  # forget rows: bias 1 written
+    assert not any("initial_state" in r["param"] for r in describe(rnn).rows)
