@@ -210,3 +210,71 @@ def test_check_does_not_touch_the_model() -> None:
     before = {k: v.clone() for k, v in m.state_dict().items()}
     check(m, seq_len=200)
     assert all(torch.equal(v, before[k]) for k, v in m.state_dict().items())
+
+
+def _weights_only(model: nn.Module) -> torch.optim.Optimizer:
+    """An optimizer built over the recurrent weights only (the learned state forgotten)."""
+    own = [p for n, p in model.named_parameters() if "initial_state" not in n and "state." not in n]
+    return torch.optim.SGD(own, lr=0.1)
+
+
+def test_learned_states_left_out_of_the_optimizer_are_an_error() -> None:
+    from rnninit.states import Recurrent, attach_initial_state
+
+    attached = nn.Sequential()
+    attached.add_module("rnn", attach_initial_state(_init(nn.LSTM(3, 8), "orthogonal", 0)))
+    wrapped = Recurrent(_init(nn.GRU(3, 5), "orthogonal", 0), "learned")
+    free = _WithState(use_state=True)
+    cases = [
+        (attached, ("rnn.initial_state.h0", "rnn.initial_state.c0")),
+        (wrapped, ("initial_state.h0",)),
+        (free, ("state.h0",)),
+    ]
+    for model, where in cases:
+        report = check(model, optimizer=_weights_only(model))
+        assert report.codes == ["not_in_optimizer"] and report[0].where == where
+        assert report[0].severity == "error" and "initial state" in report[0].seen
+        assert check(model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1)).ok
+    frozen = attach_initial_state(_init(nn.GRU(3, 5), "orthogonal", 0))
+    frozen.initial_state.h0.requires_grad_(False)  # not meant to train: nothing to report
+    assert check(frozen, optimizer=_weights_only(frozen)).ok
+    zeros = attach_initial_state(_init(nn.GRU(3, 5), "orthogonal", 0), "zeros")  # no parameter
+    assert check(zeros, optimizer=torch.optim.SGD(zeros.parameters(), lr=0.1)).ok
+
+
+def test_an_attached_learned_state_does_not_hide_the_pytorch_default() -> None:
+    from rnninit.states import attach_initial_state
+
+    torch.manual_seed(0)
+    m = attach_initial_state(nn.LSTM(3, 64), "learned")
+    with torch.no_grad():
+        m.initial_state.h0.fill_(0.9)  # a trained state: far outside +-1/sqrt(H)
+    assert check(m, seq_len=500).codes == ["pytorch_default_long_sequence"]
+
+
+def _two_layers() -> nn.Module:
+    from rnninit.states import attach_initial_state
+
+    model = nn.Module()
+    model.enc = attach_initial_state(_init(nn.LSTM(3, 8), "orthogonal", 0))
+    model.dec = attach_initial_state(_init(nn.LSTM(8, 8), "orthogonal", 0))
+    with torch.no_grad():  # the doubled forget bias, in the decoder only
+        model.dec.bias_ih_l0[8:16] = 1.0
+        model.dec.bias_hh_l0[8:16] = 1.0
+    return model
+
+
+def test_check_selects_modules_with_include_and_exclude() -> None:
+    model = _two_layers()
+    assert check(model).codes == ["doubled_bias"]
+    assert check(model, include="enc").ok and check(model, exclude=["d*"]).ok
+    report = check(model, include="dec")
+    assert report.codes == ["doubled_bias"] and report[0].where[0] == "dec.bias_ih_l0[f]"
+    assert "(dec)" in report.checked and "enc" not in report.checked
+    # a learned state follows the module it is attached to
+    opt = torch.optim.SGD([p for n, p in model.named_parameters() if n != "enc.initial_state.h0"])
+    assert check(model, include="dec", optimizer=opt).codes == ["doubled_bias"]
+    missing = check(model, include="enc", optimizer=opt)
+    assert missing.codes == ["not_in_optimizer"] and missing[0].where == ("enc.initial_state.h0",)
+    with pytest.raises(rnninit.NoRecurrentModuleError, match="'enc', 'dec'"):
+        check(model, include="decoder")

@@ -107,6 +107,58 @@ def test_choose_the_module_by_name() -> None:
         gradient_horizon(nn.Linear(2, 2), 30)
 
 
+# --- the saturation edge of the keep gate -----------------------------------------------------
+# Rows are PyTorch's: LSTM gates i, f, g, o (forget = rows H:2H); GRU r, z, n (update = H:2H).
+H_SAT, T_SAT = 8, 30
+
+
+def _keep_gate_at(family: type[nn.Module], b_ih: float, b_hh: float = 0.0) -> nn.Module:
+    torch.manual_seed(0)
+    m = family(3, H_SAT)
+    with torch.no_grad():
+        m.bias_ih_l0[H_SAT : 2 * H_SAT] = b_ih
+        m.bias_hh_l0[H_SAT : 2 * H_SAT] = b_hh
+    return m
+
+
+@pytest.mark.parametrize("bias", [50.0, 1e4, math.inf])
+def test_lstm_forget_gate_saturated_open_carries_the_gradient_over_the_whole_sequence(
+    bias: float,
+) -> None:
+    h = gradient_horizon(_keep_gate_at(nn.LSTM, bias), T_SAT, generator=_gen())
+    assert h.horizon == T_SAT - 1 and h.saturated and h.reaches_input
+    assert float(h.norms.min()) >= 0.01 * float(h.norms[-1]) > 0
+    assert "saturated" in str(h)
+
+
+@pytest.mark.parametrize("family", [nn.LSTM, nn.GRU])
+@pytest.mark.parametrize("bias", [-50.0, -1e4, -math.inf])
+def test_keep_gate_saturated_shut_leaves_only_the_short_w_hh_path(
+    family: type[nn.Module], bias: float
+) -> None:
+    h = gradient_horizon(_keep_gate_at(family, bias), T_SAT, generator=_gen())
+    assert 0 < h.horizon < 10 and not h.saturated and h.reaches_input
+    assert float(h.norms[0]) < 1e-10 * float(h.norms[-1])  # gone long before the first step
+
+
+@pytest.mark.parametrize("bias", [50.0, 1e4, math.inf])
+def test_gru_update_gate_saturated_at_one_lets_no_input_in(bias: float) -> None:
+    m = _keep_gate_at(nn.GRU, bias)
+    x = torch.randn(T_SAT, 4, 3, generator=_gen(3))
+    assert torch.equal(m(x)[0][-1], torch.zeros(4, H_SAT))  # h_T = h_0 whatever the input
+    h = gradient_horizon(m, T_SAT, generator=_gen())
+    assert torch.equal(h.norms, torch.zeros(T_SAT, dtype=torch.float64))
+    assert h.horizon == 0 and not h.saturated and not h.reaches_input
+    assert "does not depend on the input" in str(h) and h.to_dict()["reaches_input"] is False
+    assert torch.equal(h.relative, torch.zeros(T_SAT, dtype=torch.float64))
+
+
+def test_a_gradient_that_is_not_finite_raises_instead_of_giving_a_horizon() -> None:
+    m = _keep_gate_at(nn.LSTM, math.inf, -math.inf)  # inf - inf: NaN in the forget gate
+    with pytest.raises(ValueError, match="not finite"):
+        gradient_horizon(m, T_SAT, generator=_gen())
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

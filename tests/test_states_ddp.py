@@ -1,5 +1,6 @@
-"""DistributedDataParallel, 2 processes on gloo (127.0.0.1): learned initial states stay
-identical across ranks after training steps; carried states stay per rank."""
+"""DistributedDataParallel, 2 processes on gloo (127.0.0.1): learned initial states (in a
+``Recurrent`` or attached to the user's module) stay identical across ranks after training
+steps; carried states stay per rank."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import torch.multiprocessing as mp
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from rnninit.states import Recurrent
+from rnninit.states import Recurrent, attach_initial_state
 
 WORLD = 2
 STEPS = 6
@@ -67,6 +68,44 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
         dist.destroy_process_group()
 
 
+class _AttachedNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = attach_initial_state(nn.LSTM(3, 8, num_layers=2), "learned")
+        self.head = nn.Linear(8, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.lstm(x)  # hx=None: the attached state, a parameter DDP must sync
+        return self.head(out)
+
+
+def _attached_worker(rank: int, port: int, out_dir: str) -> None:
+    os.environ["GLOO_SOCKET_IFNAME"] = "lo"
+    torch.set_num_threads(1)
+    dist.init_process_group(
+        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORLD
+    )
+    try:
+        torch.manual_seed(rank)
+        net = _AttachedNet()
+        model = DistributedDataParallel(net)
+        opt = torch.optim.SGD(model.parameters(), lr=0.5)
+        data = torch.Generator().manual_seed(100 + rank)
+        for _ in range(STEPS):
+            x = torch.randn(5, 4, 3, generator=data)
+            loss = (model(x) - 1.0).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        torch.save(
+            {k: v.detach() for k, v in net.lstm.state_dict().items()},
+            Path(out_dir) / f"attached{rank}.pt",
+        )
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -83,3 +122,17 @@ def test_ddp_learned_states_sync_and_carried_states_stay_per_rank(tmp_path: Path
     assert torch.equal(r0["w"], r1["w"])
     assert r0["carried_h"].shape == (2, 4, 8)
     assert not torch.allclose(r0["carried_h"], r1["carried_h"])
+
+
+@pytest.mark.skipif(not dist.is_available(), reason="torch.distributed not built")
+def test_ddp_syncs_an_attached_learned_state(tmp_path: Path) -> None:
+    mp.spawn(_attached_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD, join=True)
+    r0 = torch.load(tmp_path / "attached0.pt")
+    r1 = torch.load(tmp_path / "attached1.pt")
+    assert list(r0) == [
+        *nn.LSTM(3, 8, num_layers=2).state_dict(),
+        "initial_state.h0",
+        "initial_state.c0",
+    ]
+    assert r0["initial_state.h0"].abs().sum() > 0  # trained away from zero
+    assert all(torch.equal(r0[k], r1[k]) for k in r0)

@@ -10,7 +10,9 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from rnninit.errors import StateShapeError
-from rnninit.states import Recurrent, check_state, initial_state, state_shapes
+from rnninit.layouts import layout_of
+from rnninit.states import InitialState, Recurrent, check_state, initial_state, state_shapes
+from rnninit.states.shapes import spec_of
 
 IN, H = 3, 6
 
@@ -50,17 +52,19 @@ def test_shapes_match_the_final_state_pytorch_returns(
     rnn = _module(family, layers, bidir, batch_first, proj)
     for name, x in _inputs(batch_first).items():
         _, final = rnn(x)  # zero state: PyTorch builds it; h_n has h0's shape
-        built = initial_state(rnn, like=x, kind="normal")
+        built = InitialState(rnn, "xavier_normal")(like=x)
         got = tuple(t.shape for t in _as_tuple(built))
         assert got == tuple(t.shape for t in _as_tuple(final)), name
         rnn(x, built)  # PyTorch accepts it
         check_state(rnn, built, x)  # and so do we
+        zeros = initial_state(rnn, like=x)  # the functional form, default init
+        assert tuple(t.shape for t in _as_tuple(zeros)) == got, name
 
 
 @pytest.mark.parametrize("proj", [0, 4])
 def test_lstm_h_and_c_widths_and_explicit_batch(proj: int) -> None:
     rnn = nn.LSTM(IN, H, num_layers=3, bidirectional=True, proj_size=proj, batch_first=True)
-    h, c = initial_state(rnn, 9)
+    h, c = initial_state(rnn, batch_size=9)
     assert h.shape == (6, 9, proj or H)
     assert c.shape == (6, 9, H)
     h, c = initial_state(rnn)  # no batch: unbatched
@@ -73,18 +77,18 @@ def test_cell_shapes(cell_cls: type[nn.Module]) -> None:
     cell = cell_cls(IN, H)
     for x in (torch.randn(4, IN), torch.randn(IN)):
         final = cell(x)
-        built = initial_state(cell, like=x, kind="uniform")
+        built = InitialState(cell, "xavier_uniform")(like=x)
         assert tuple(t.shape for t in _as_tuple(built)) == tuple(t.shape for t in _as_tuple(final))
         cell(x, built)
 
 
 def test_dtype_and_device_follow_like_then_module() -> None:
     rnn = nn.GRU(IN, H).double()
-    assert initial_state(rnn, 2).dtype == torch.float64
+    assert initial_state(rnn, batch_size=2).dtype == torch.float64
     assert initial_state(rnn, like=torch.randn(4, 2, IN, dtype=torch.float32)).dtype == (
         torch.float32
     )
-    assert initial_state(rnn, 2, dtype=torch.float16).dtype == torch.float16
+    assert initial_state(rnn, batch_size=2, dtype=torch.float16).dtype == torch.float16
     packed = pack_padded_sequence(torch.randn(4, 3, IN), torch.tensor([4, 2, 1]))
     assert initial_state(rnn, like=packed).shape == (1, 3, H)
 
@@ -92,11 +96,11 @@ def test_dtype_and_device_follow_like_then_module() -> None:
 def test_batch_size_and_like_must_agree() -> None:
     rnn = nn.GRU(IN, H)
     with pytest.raises(StateShapeError, match="disagrees"):
-        initial_state(rnn, 3, like=torch.randn(4, 2, IN))
+        initial_state(rnn, batch_size=3, like=torch.randn(4, 2, IN))
     with pytest.raises(TypeError, match="batch_size"):
-        initial_state(rnn, 2.0)  # type: ignore[arg-type]
+        initial_state(rnn, batch_size=2.0)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="batch_size"):
-        initial_state(rnn, 0)
+        initial_state(rnn, batch_size=0)
     with pytest.raises(StateShapeError, match="must be"):
         initial_state(rnn, like=torch.randn(2, 3, 4, IN))
 
@@ -186,3 +190,33 @@ def test_given_state_passes_through_unchanged() -> None:
     out, (hn, cn) = wrapped(x, state)
     ref, (rh, rc) = rnn(x, state)
     assert torch.equal(out, ref) and torch.equal(hn, rh) and torch.equal(cn, rc)
+
+
+@pytest.mark.parametrize(("family", "layers", "bidir", "batch_first", "proj"), CONFIGS)
+def test_state_spec_reads_the_module_through_its_layout(
+    family: str, layers: int, bidir: bool, batch_first: bool, proj: int
+) -> None:
+    rnn = _module(family, layers, bidir, batch_first, proj)
+    spec = spec_of(rnn)
+    assert spec.layout == layout_of(rnn) and spec.module_name == f"nn.{family}"
+    assert (spec.family, spec.is_cell, spec.num_layers) == (family, False, layers)
+    assert spec.num_directions == (2 if bidir else 1)
+    assert spec.layers_dirs == layers * (2 if bidir else 1)
+    assert (spec.hidden_size, spec.hidden_out) == (H, proj or H)
+    assert (spec.input_size, spec.batch_first) == (IN, batch_first)
+    assert spec.has_cell_state == (family == "LSTM")
+    x = torch.randn(5, 7, IN) if batch_first else torch.randn(7, 5, IN)  # batch 5 != L*D
+    _, final = rnn(x)  # the real module's state shapes
+    assert spec.shapes(5) == tuple(t.shape for t in _as_tuple(final))
+    assert spec.widths == tuple(t.shape[-1] for t in _as_tuple(final))
+    assert spec.names == (("h0", "c0") if family == "LSTM" else ("h0",))
+    assert spec.compatible(spec_of(_module(family, layers, bidir, not batch_first, proj)))
+    assert not spec.compatible(spec_of(_module(family, layers + 1, bidir, batch_first, proj)))
+
+
+def test_state_spec_of_cells() -> None:
+    spec = spec_of(nn.LSTMCell(IN, H))
+    assert (spec.is_cell, spec.layers_dirs, spec.widths) == (True, 1, (H, H))
+    assert spec.shapes(5) == ((5, H), (5, H)) and spec.shapes(None) == ((H,), (H,))
+    assert spec.describe() == "nn.LSTMCell(hidden_size=6)"
+    assert not spec.compatible(spec_of(nn.LSTM(IN, H)))

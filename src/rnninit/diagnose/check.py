@@ -33,24 +33,26 @@ fix). The checks, by code:
     optimizers end up updating stale tensors.
 ``not_in_optimizer`` (error, needs ``optimizer=``)
     A recurrent Parameter that is in none of the optimizer's parameter groups: it will never be
-    trained (typically replaced after the optimizer was built).
+    trained (typically replaced after the optimizer was built). The same for a learned initial
+    state (:mod:`rnninit.diagnose.check_states`), wherever it lives.
 ``state_without_gradient`` (warning, needs a backward pass first)
-    A learned initial state (``rnninit.states.InitialState``) whose parameters require grad but
-    have ``.grad is None`` while other parameters have a gradient: the state is not used in the
-    forward (not passed as ``h0``) or is detached. Without any ``.grad`` in the model this check
-    cannot tell and stays silent.
+    A learned initial state (``rnninit.states.InitialState``, attached or not) whose parameters
+    require grad but have ``.grad is None`` while other parameters have a gradient: the state is
+    not used in the forward (not passed as ``h0``) or is detached. Without any ``.grad`` in the
+    model this check cannot tell and stays silent.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
+from collections.abc import Sequence
 
 import torch
 from torch import nn
 
 from ..apply import SCHEME_ATTRIBUTE
-from ..layouts import find_recurrent, gates, layout_of, parameters_of
+from ..layouts import GateBlock, find_recurrent, gates, layout_of, parameters_of
+from .check_states import Selected, states_not_in_optimizer, states_without_grad, trainable_states
 from .findings import Finding, Report
 from .metrics import effective_biases, singular_values, timescale
 
@@ -60,8 +62,7 @@ __all__ = ["LONG_SEQUENCE", "check"]
 LONG_SEQUENCE = 100
 
 
-def _doubled_bias(model: nn.Module) -> list[Finding]:
-    blocks = gates(model)
+def _doubled_bias(blocks: list[GateBlock]) -> list[Finding]:
     ih = {(b.module_name, b.layer, b.direction, b.gate): b for b in blocks if b.kind == "bias_ih"}
     hh = {(b.module_name, b.layer, b.direction, b.gate): b for b in blocks if b.kind == "bias_hh"}
     out: list[Finding] = []
@@ -93,23 +94,23 @@ def _doubled_bias(model: nn.Module) -> list[Finding]:
     return out
 
 
-def _whole_matrix_orthogonal(model: nn.Module) -> list[Finding]:
+def _whole_matrix_orthogonal(model: nn.Module, blocks: list[GateBlock]) -> list[Finding]:
     by_param: dict[str, list[torch.Tensor]] = {}
     params: dict[str, torch.Tensor] = {}
     module_of: dict[str, str] = {}
-    for b in gates(model):
+    for b in blocks:
         deliberate = getattr(model.get_submodule(b.module_name), SCHEME_ATTRIBUTE, None) == "keras"
         if b.kind == "recurrent" and b.family != "RNN" and not deliberate:
             by_param.setdefault(b.param_name, []).append(b.tensor)
             params[b.param_name] = b.param
             module_of[b.param_name] = b.module_name
     hits: dict[str, list[tuple[str, float, float, float]]] = {}
-    for name, blocks in by_param.items():
+    for name, rows in by_param.items():
         whole = singular_values(params[name])
         if whole.numel() == 0 or float(whole[0]) == 0.0:
             continue
         whole_ratio = float(whole[-1] / whole[0])
-        sv = singular_values(torch.stack(blocks))
+        sv = singular_values(torch.stack(rows))
         block_ratio = float((sv[:, -1] / sv[:, 0].clamp_min(1e-30)).mean())
         if whole_ratio >= 0.95 and block_ratio < 0.5:
             hits.setdefault(module_of[name], []).append(
@@ -140,7 +141,8 @@ def _whole_matrix_orthogonal(model: nn.Module) -> list[Finding]:
 def _looks_like_pytorch_default(module: nn.Module) -> tuple[bool, str]:
     lay = layout_of(module)
     a = 1.0 / math.sqrt(lay.hidden_size)
-    values = torch.cat([p.detach().double().reshape(-1).cpu() for p in module.parameters()])
+    own = parameters_of(module)  # the layer's weights, not an attached initial state
+    values = torch.cat([r.param.detach().double().reshape(-1).cpu() for r in own])
     if values.numel() == 0:
         return False, ""
     lo, hi = float(values.min()), float(values.max())
@@ -158,9 +160,9 @@ def _looks_like_pytorch_default(module: nn.Module) -> tuple[bool, str]:
     return ok, seen
 
 
-def _pytorch_default_long(model: nn.Module, seq_len: int) -> list[Finding]:
+def _pytorch_default_long(recurrent: Selected, seq_len: int) -> list[Finding]:
     out: list[Finding] = []
-    for name, sub in find_recurrent(model):
+    for name, sub in recurrent:
         ok, seen = _looks_like_pytorch_default(sub)
         if not ok:
             continue
@@ -195,9 +197,9 @@ def _pytorch_default_long(model: nn.Module, seq_len: int) -> list[Finding]:
     return out
 
 
-def _relu_radius(model: nn.Module) -> list[Finding]:
+def _relu_radius(recurrent: Selected) -> list[Finding]:
     out: list[Finding] = []
-    for name, sub in find_recurrent(model):
+    for name, sub in recurrent:
         lay = layout_of(sub)
         if lay.family != "RNN" or lay.nonlinearity != "relu":
             continue
@@ -224,9 +226,9 @@ def _relu_radius(model: nn.Module) -> list[Finding]:
     return out
 
 
-def _replaced(model: nn.Module) -> list[Finding]:
+def _replaced(recurrent: Selected) -> list[Finding]:
     out: list[Finding] = []
-    for name, sub in find_recurrent(model):
+    for name, sub in recurrent:
         if not isinstance(sub, nn.RNNBase):
             continue
         names: list[str] = list(sub._flat_weights_names)
@@ -280,11 +282,11 @@ def _replaced(model: nn.Module) -> list[Finding]:
     return out
 
 
-def _not_in_optimizer(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[Finding]:
+def _not_in_optimizer(recurrent: Selected, optimizer: torch.optim.Optimizer) -> list[Finding]:
     held = {id(p) for group in optimizer.param_groups for p in group["params"]}
     missing = [
         r.name
-        for name, sub in find_recurrent(model)
+        for name, sub in recurrent
         for r in parameters_of(sub, name)
         if r.param.requires_grad and id(r.param) not in held
     ]
@@ -303,52 +305,13 @@ def _not_in_optimizer(model: nn.Module, optimizer: torch.optim.Optimizer) -> lis
     ]
 
 
-def _initial_state_type() -> type[nn.Module] | None:
-    try:
-        states = importlib.import_module("rnninit.states")
-    except ImportError:
-        return None
-    cls = getattr(states, "InitialState", None)
-    return cls if isinstance(cls, type) and issubclass(cls, nn.Module) else None
-
-
-def _states_without_grad(model: nn.Module) -> list[Finding]:
-    cls = _initial_state_type()
-    if cls is None:
-        return []
-    if not any(p.grad is not None for p in model.parameters()):
-        return []  # no backward pass yet: nothing can be said
-    out: list[Finding] = []
-    for mname, mod in model.named_modules():
-        if not isinstance(mod, cls):
-            continue
-        dead = [
-            f"{mname}.{pname}" if mname else pname
-            for pname, p in mod.named_parameters()
-            if p.requires_grad and p.grad is None
-        ]
-        if dead:
-            out.append(
-                Finding(
-                    "state_without_gradient",
-                    "warning",
-                    tuple(dead),
-                    "a learned initial state requires grad but got no gradient in the last "
-                    "backward pass, while other parameters did",
-                    "the state is not used by the forward (not passed as h0/(h0, c0) to the "
-                    "recurrent module) or is detached: it will never be learned",
-                    "pass the state to the recurrent module, e.g. out, h = rnn(x, state(x)), and "
-                    "do not call .detach() on it",
-                )
-            )
-    return out
-
-
 def check(
     model: nn.Module,
     *,
     seq_len: int | None = None,
     optimizer: torch.optim.Optimizer | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
 ) -> Report:
     """Look for the common initialization pitfalls in every recurrent layer of ``model``.
 
@@ -356,7 +319,13 @@ def check(
         model: a recurrent module or a model containing some.
         seq_len: the sequence length the model is meant for; from ``LONG_SEQUENCE`` (100) on,
             PyTorch's default init is reported as unfit.
-        optimizer: if given, also report recurrent Parameters the optimizer does not hold.
+        optimizer: if given, also report recurrent Parameters and learned initial states the
+            optimizer does not hold.
+        include, exclude: glob patterns on qualified module names choosing the recurrent
+            modules, as in :func:`rnninit.init_` (:func:`rnninit.layouts.find_recurrent`). A
+            learned initial state is checked with the module it belongs to (attached to it by
+            ``attach_initial_state``, or the ``rnn`` of a ``Recurrent``); a free-standing
+            ``InitialState`` is selected by its own qualified name.
 
     Returns:
         A :class:`~rnninit.diagnose.findings.Report` (list-like, most severe first, printable,
@@ -367,6 +336,19 @@ def check(
         and ``folk_xavier`` initialize the recurrent matrix as a whole and are reported.
 
     The learned-state check needs a backward pass first (it reads ``.grad``). Nothing is modified.
+
+    >>> import torch, rnninit
+    >>> from torch import nn
+    >>> from rnninit.diagnose import check
+    >>> lstm = nn.LSTM(3, 8)
+    >>> with torch.no_grad():  # the folk forget bias, written into both biases
+    ...     lstm.bias_ih_l0[8:16] = 1.0
+    ...     lstm.bias_hh_l0[8:16] = 1.0
+    >>> check(lstm).codes
+    ['doubled_bias']
+    >>> _ = rnninit.init_(lstm, "orthogonal", generator=torch.Generator().manual_seed(0))
+    >>> check(lstm).ok
+    True
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -374,17 +356,20 @@ def check(
         raise ValueError(f"seq_len= must be a positive int, got {seq_len!r}")
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer= must be a torch.optim.Optimizer, got {type(optimizer)}")
-    recurrent = find_recurrent(model)
+    recurrent = find_recurrent(model, include, exclude)
+    blocks = gates(model, include, exclude)
+    states = trainable_states(model, recurrent, include, exclude)
     found: list[Finding] = []
-    found += _doubled_bias(model)
-    found += _whole_matrix_orthogonal(model)
+    found += _doubled_bias(blocks)
+    found += _whole_matrix_orthogonal(model, blocks)
     if seq_len is not None and seq_len >= LONG_SEQUENCE:
-        found += _pytorch_default_long(model, seq_len)
-    found += _relu_radius(model)
-    found += _replaced(model)
+        found += _pytorch_default_long(recurrent, seq_len)
+    found += _relu_radius(recurrent)
+    found += _replaced(recurrent)
     if optimizer is not None:
-        found += _not_in_optimizer(model, optimizer)
-    found += _states_without_grad(model)
+        found += _not_in_optimizer(recurrent, optimizer)
+        found += states_not_in_optimizer(states, optimizer)
+    found += states_without_grad(model, states)
     names = [n for n, _ in recurrent if n]
     where = f" ({', '.join(names)})" if names else ""
     return Report(found, f"{type(model).__name__}{where}")

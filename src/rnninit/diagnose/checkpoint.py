@@ -46,7 +46,14 @@ _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "module", "ne
 
 
 class CheckpointError(RnnInitError, ValueError):
-    """A file that is not a usable checkpoint of recurrent layers (the message says why)."""
+    """A file that is not a usable checkpoint of recurrent layers (the message says why).
+
+    >>> import torch
+    >>> infer_modules({"head.weight": torch.zeros(2, 2)})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    rnninit.diagnose.checkpoint.CheckpointError: no recurrent weights ... (head.weight)
+    """
 
 
 @dataclass
@@ -56,6 +63,15 @@ class Loaded:
     ``model`` holds every recurrent layer under its original qualified name (an empty container
     module with nested children when the checkpoint is a ``state_dict``, or the unpickled module),
     ``notes`` what was inferred and what could not be.
+
+    >>> import tempfile, torch
+    >>> from pathlib import Path
+    >>> from torch import nn
+    >>> path = Path(tempfile.mkdtemp()) / "gru.pt"
+    >>> torch.save(nn.GRU(3, 4, num_layers=2).state_dict(), path)
+    >>> loaded = load_checkpoint(path)
+    >>> type(loaded.model).__name__, loaded.model.num_layers, loaded.source == str(path)
+    ('GRU', 2, True)
     """
 
     model: nn.Module
@@ -102,6 +118,15 @@ def load_checkpoint(
     nonlinearity: str | None = None,
 ) -> Loaded:
     """Load ``path`` and return its recurrent layers as real modules (see the module docstring).
+
+    >>> import tempfile, torch
+    >>> from pathlib import Path
+    >>> from torch import nn
+    >>> path = Path(tempfile.mkdtemp()) / "model.pt"
+    >>> model = nn.ModuleDict({"enc": nn.LSTM(3, 8, bidirectional=True), "head": nn.Linear(16, 1)})
+    >>> torch.save(model.state_dict(), path)
+    >>> load_checkpoint(path).model.enc
+    LSTM(3, 8, bidirectional=True)
 
     Raises:
         CheckpointError: missing file, not a checkpoint, no recurrent weights, shapes that fit no
@@ -261,7 +286,15 @@ def infer_modules(
 
     Each group of recurrent parameter names with a common prefix becomes a real
     ``nn.LSTM/GRU/RNN`` (or Cell) at that qualified name, with the weights loaded strictly. Other
-    parameters (embeddings, heads) are skipped and counted in ``notes``.
+    parameters (embeddings, heads) are skipped and counted in ``notes``. The family comes from
+    the gate count ``G = rows(weight_hh) / H`` (4 LSTM, 3 GRU, 1 RNN; PyTorch's row order).
+
+    >>> import torch
+    >>> from torch import nn
+    >>> notes: list[str] = []
+    >>> sd = nn.LSTM(3, 8, num_layers=2, proj_size=4).state_dict()
+    >>> infer_modules(sd, notes=notes)
+    LSTM(3, 8, proj_size=4, num_layers=2)
     """
     notes = notes if notes is not None else []
     if nonlinearity is not None and nonlinearity not in ("tanh", "relu"):

@@ -28,7 +28,15 @@ _DEFAULT_HORIZON_T = 100
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``inspect`` subcommand to the ``rnninit`` command's subparsers."""
+    """Add the ``inspect`` subcommand to the ``rnninit`` command's subparsers.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="rnninit")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["inspect", "model.pt", "--seq-len", "200", "--no-plots"])
+    >>> args.path, args.seq_len, args.no_plots, args.func is run_inspect
+    ('model.pt', 200, True, True)
+    """
     p = subparsers.add_parser(
         "inspect",
         help="describe, check and plot the recurrent layers of a saved model",
@@ -79,7 +87,22 @@ def _fail(message: str) -> int:
 
 
 def run_inspect(args: argparse.Namespace) -> int:
-    """Run ``rnninit inspect`` with parsed arguments; return the exit code."""
+    """Run ``rnninit inspect`` with parsed arguments; return the exit code (0, or 2 with a
+    one-line ``rnninit inspect: error: ...`` on stderr for a bad file or argument).
+
+    >>> import argparse, contextlib, io, tempfile, torch
+    >>> from pathlib import Path
+    >>> from torch import nn
+    >>> path = Path(tempfile.mkdtemp()) / "gru.pt"
+    >>> torch.save(nn.GRU(3, 4).state_dict(), path)
+    >>> parser = argparse.ArgumentParser(prog="rnninit")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["inspect", str(path), "--no-plots", "--seq-len", "20"])
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run_inspect(args)
+    >>> code, "gradient horizon of <root>" in out.getvalue()
+    (0, True)
+    """
     if args.seq_len is not None and args.seq_len < 2:
         return _fail(f"--seq-len must be >= 2, got {args.seq_len}")
     try:

@@ -57,6 +57,11 @@ class Description(Table):
 
     ``singular_values`` maps ``(param, gate)`` of every recurrent/projection block to its
     singular values (float64, descending), for plots and further analysis.
+
+    >>> from torch import nn
+    >>> d = describe(nn.GRU(3, 4))
+    >>> [r["gate"] for r in d.select(kind="recurrent")], sorted(d.singular_values)[0]
+    (['r', 'z', 'n'], ('weight_hh_l0', 'n'))
     """
 
     def __init__(
@@ -96,8 +101,8 @@ def _block_row(b: GateBlock) -> dict[str, Any]:
 
 def describe(
     module: nn.Module,
-    include: str | list[str] | None = None,
-    exclude: str | list[str] | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
 ) -> Description:
     """Describe every gate block of every recurrent layer in ``module``.
 
@@ -118,6 +123,17 @@ def describe(
     whose ``b_in`` and ``b_hn`` are the ``bias_ih`` / ``bias_hh`` rows of gate ``n``. For the keep
     gate (LSTM ``f``, GRU ``z``) the ``tau_*`` columns give ``tau = 1 / (1 - sigmoid(b))``
     (Tallec & Ollivier, ICLR 2018) over the units. Nothing in ``module`` is modified.
+
+    >>> import torch, rnninit
+    >>> from torch import nn
+    >>> gen = torch.Generator().manual_seed(0)
+    >>> lstm = rnninit.init_(nn.LSTM(2, 8), "orthogonal", generator=gen)
+    >>> d = describe(lstm)
+    >>> [round(r["spectral_norm"], 4) for r in d.select(kind="recurrent")]  # per gate: 1
+    [1.0, 1.0, 1.0, 1.0]
+    >>> (f,) = d.select(kind="effective_bias", gate="f")  # forget bias 1: tau = 1 + e
+    >>> round(f["mean"], 4), round(f["tau_median"], 4)
+    (1.0, 3.7183)
     """
     blocks = gates(module, include, exclude)
     rows: list[dict[str, Any]] = []

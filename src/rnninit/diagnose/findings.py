@@ -22,6 +22,10 @@ class Finding:
     ``code`` is a stable identifier (e.g. ``"doubled_bias"``), ``where`` the qualified parameter
     or module names concerned, ``seen`` what was measured, ``why`` why it matters and ``fix`` what
     to do about it.
+
+    >>> f = Finding("doubled_bias", "warning", ("bias_ih_l0[f]",), "seen", "why", "fix")
+    >>> f.to_dict()["where"], str(f).splitlines()[0]
+    (['bias_ih_l0[f]'], '[warning] doubled_bias at bias_ih_l0[f]')
     """
 
     code: str
@@ -52,6 +56,10 @@ class Report:
     """A list of :class:`Finding`, most severe first; printable, and ``.to_dict()``-able.
 
     ``len(report) == 0`` (and ``report.ok``) when nothing was found.
+
+    >>> r = Report([Finding("a", "warning", (), "", "", ""), Finding("b", "error", (), "", "", "")])
+    >>> r.codes, r.ok, str(Report([], "LSTM"))
+    (['b', 'a'], False, 'rnninit.check: LSTM: no finding')
     """
 
     def __init__(self, findings: list[Finding], checked: str = "") -> None:

@@ -14,10 +14,24 @@ above ``threshold * norm_T``: the largest ``k`` with ``norm_{T-j} >= threshold *
 ``1 <= j <= k``. A model whose horizon is shorter than the dependency it must learn starts with
 (almost) no gradient signal for it: this is the vanishing-gradient argument of Bengio, Simard &
 Frasconi (1994) and Hochreiter (1991), measured rather than bounded.
+
+At the saturation edge of the keep gate (``tests/test_diagnose_horizon.py`` checks each case):
+
+* LSTM forget gate ``sigmoid(b_f) = 1`` (exactly, in float32, from ``b_f ~ 16.7``): the cell
+  state is carried unchanged, the norm does not decay, the horizon is ``T - 1``
+  (``saturated``);
+* ``sigmoid(b_f) ~ 0`` (``b_f`` very negative): only the path through ``h`` and ``W_hh``
+  remains, and the horizon is that of a plain RNN (a few steps);
+* GRU update gate ``z = 1``: ``h_t = h_{t-1}``, the last output is the initial state whatever
+  the input, and every norm is exactly 0: the horizon is 0 and ``reaches_input`` is False,
+  while the timescale ``1 + exp(b_z)`` is huge (memory kept, nothing written into it);
+* a gradient that is not finite (an ``inf``/``NaN`` parameter or input) raises ``ValueError``
+  rather than giving a horizon.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +52,12 @@ class Horizon:
     ``t`` (``t = 0 .. T-1``; ``norms[-1]`` is the last step). ``horizon`` is in steps back from the
     last step; ``saturated`` is true when the norm never fell below the threshold (the true horizon
     is then at least ``T - 1``).
+
+    >>> import torch
+    >>> from torch import nn
+    >>> h = gradient_horizon(nn.GRU(2, 8), 20, generator=torch.Generator().manual_seed(0))
+    >>> h.norms.shape, h.by_lag[0] == h.norms[-1], h.reaches_input
+    (torch.Size([20]), tensor(True), True)
     """
 
     module_name: str
@@ -47,6 +67,12 @@ class Horizon:
     norms: torch.Tensor
     horizon: int
     saturated: bool
+
+    @property
+    def reaches_input(self) -> bool:
+        """False when the last output does not depend on the input at all (every norm is 0,
+        e.g. a GRU whose update gate saturates at ``z = 1``); ``horizon`` is then 0."""
+        return bool((self.norms > 0).any())
 
     @property
     def by_lag(self) -> torch.Tensor:
@@ -68,27 +94,47 @@ class Horizon:
             "threshold": self.threshold,
             "horizon": self.horizon,
             "saturated": self.saturated,
+            "reaches_input": self.reaches_input,
             "norms": self.norms.tolist(),
         }
 
     def __str__(self) -> str:
         more = " (saturated: never fell below the threshold)" if self.saturated else ""
         name = self.module_name or "<root>"
+        if not self.reaches_input:
+            return (
+                f"gradient horizon of {name}: 0 steps (T={self.seq_len}); the last output does "
+                "not depend on the input at all (every gradient norm is 0, e.g. a saturated "
+                "keep gate z = 1 that never lets the input in)"
+            )
         return (
             f"gradient horizon of {name}: {self.horizon} steps back at threshold "
             f"{self.threshold:g} of the last step's gradient norm (T={self.seq_len}){more}"
         )
 
 
-def pick_recurrent(module: nn.Module, name: str | None = None) -> tuple[str, nn.Module]:
+def pick_recurrent(
+    module: nn.Module,
+    name: str | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
+) -> tuple[str, nn.Module]:
     """The recurrent module to measure: ``module`` itself, the one called ``name``, or the first.
 
-    Raises :class:`~rnninit.errors.UnknownNameError` (with the valid names) for an unknown
-    ``name`` and :class:`~rnninit.errors.NoRecurrentModuleError` when there is none.
+    ``include`` / ``exclude`` select modules by glob on their qualified names, as in
+    :func:`rnninit.init_` (:func:`rnninit.layouts.find_recurrent`); the first selected module
+    is measured, or the selected one called ``name``. Raises
+    :class:`~rnninit.errors.UnknownNameError` (with the valid names) for an unknown ``name`` and
+    :class:`~rnninit.errors.NoRecurrentModuleError` when nothing is selected.
+
+    >>> from torch import nn
+    >>> model = nn.ModuleDict({"enc": nn.GRU(2, 4), "dec": nn.LSTM(4, 4)})
+    >>> pick_recurrent(model)[0], pick_recurrent(model, include="d*")[0]
+    ('enc', 'dec')
     """
-    if name is None and is_recurrent(module):
+    if name is None and include is None and exclude is None and is_recurrent(module):
         return "", module
-    found = find_recurrent(module)
+    found = find_recurrent(module, include, exclude)
     if name is None:
         return found[0]
     for n, m in found:
@@ -160,6 +206,8 @@ def gradient_horizon(
     threshold: float = 0.01,
     generator: torch.Generator | None = None,
     name: str | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
 ) -> Horizon:
     """Measure how many steps back the gradient of the last output stays above ``threshold``.
 
@@ -173,6 +221,8 @@ def gradient_horizon(
         threshold: the fraction of the last step's gradient norm that defines the horizon.
         generator: a ``torch.Generator`` for the random input and probes.
         name: qualified name of the recurrent module to measure inside ``module``.
+        include, exclude: glob patterns on qualified module names, as in
+            :func:`rnninit.init_`; the first selected recurrent module is measured.
 
     Returns:
         A :class:`Horizon` with ``.norms`` (``(T,)``, by input step), ``.horizon`` (steps back
@@ -182,6 +232,14 @@ def gradient_horizon(
     The module is not modified: gradients are taken with ``torch.autograd.grad`` with respect to
     the input only (no ``.grad`` is written on any parameter); dropout is switched off during the
     measurement and the module's training flag restored. The module's dtype and device are used.
+
+    >>> import torch, rnninit
+    >>> from torch import nn
+    >>> gen = torch.Generator().manual_seed(0)
+    >>> short = gradient_horizon(nn.LSTM(2, 32), 100, generator=gen)  # PyTorch default: tau ~ 2
+    >>> long = rnninit.init_(nn.LSTM(2, 32), "chrono", max_timescale=100, generator=gen)
+    >>> short.horizon < 20, gradient_horizon(long, 100, generator=gen).horizon
+    (True, 99)
     """
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold= must be a fraction in (0, 1), got {threshold!r}")
@@ -189,7 +247,7 @@ def gradient_horizon(
         raise ValueError(f"seq_len= must be an int >= 2, got {seq_len!r}")
     if input is None and (not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"batch_size= must be a positive int, got {batch_size!r}")
-    qual, rec = pick_recurrent(module, name)
+    qual, rec = pick_recurrent(module, name, include, exclude)
     layout = layout_of(rec)
     ref = next(rec.parameters())
     x = _input(layout, seq_len, input, batch_size, ref.dtype, ref.device, generator)
@@ -206,6 +264,13 @@ def gradient_horizon(
     finally:
         rec.train(was_training)
     norms = g.detach().double().square().sum(-1).mean(-1).sqrt().cpu()  # (T,)
+    if not bool(torch.isfinite(norms).all()):
+        bad = torch.nonzero(~torch.isfinite(norms)).flatten().tolist()
+        raise ValueError(
+            f"the gradient of {qual or '<root>'}'s last output is not finite at input steps "
+            f"{bad[:5]}{' ...' if len(bad) > 5 else ''}: a parameter or the input holds inf/NaN "
+            "(e.g. +inf in b_ih and -inf in b_hh of one gate), so no horizon can be measured"
+        )
     steps = norms.shape[0]
     last = float(norms[-1])
     horizon = 0

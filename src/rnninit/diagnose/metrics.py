@@ -24,6 +24,7 @@ Definitions (used throughout :mod:`rnninit.diagnose`):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -46,6 +47,10 @@ def singular_values(blocks: torch.Tensor) -> torch.Tensor:
     Computed as ``sqrt(eigvalsh(G))`` of the Gram matrix ``G`` on the smaller side, which is
     ~1.5x faster than an SVD and exact to float64 rounding for ``s^2`` (what the distance from
     orthogonal uses); singular values below ~1e-8 of the largest lose relative precision.
+
+    >>> import torch
+    >>> singular_values(torch.diag(torch.tensor([3.0, -2.0, 0.5])))
+    tensor([3.0000, 2.0000, 0.5000], dtype=torch.float64)
     """
     w = blocks.detach().to(dtype=torch.float64, device="cpu")
     gram = w.mT @ w if w.shape[-2] >= w.shape[-1] else w @ w.mT
@@ -57,12 +62,24 @@ def orthogonality_distance(sv: torch.Tensor) -> torch.Tensor:
     """``sqrt(mean((s^2 - 1)^2))`` over the last dimension of singular values ``sv``.
 
     Equal to ``||W^T W - I||_F / sqrt(min(r, c))`` on the smaller side of ``W`` (see module doc).
+
+    >>> import torch
+    >>> q = torch.linalg.qr(torch.randn(6, 6, generator=torch.Generator().manual_seed(0)))[0]
+    >>> round(float(orthogonality_distance(singular_values(q))), 4)  # orthogonal: 0
+    0.0
+    >>> round(float(orthogonality_distance(singular_values(2 * q))), 4)  # |g^2 - 1| = 3
+    3.0
     """
     return torch.sqrt(torch.mean((sv.square() - 1.0).square(), dim=-1))
 
 
 def timescale(bias: torch.Tensor) -> torch.Tensor:
-    """``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)`` per unit, in float64 (Tallec & Ollivier 2018)."""
+    """``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)`` per unit, in float64 (Tallec & Ollivier 2018).
+
+    >>> import torch
+    >>> timescale(torch.tensor([0.0, 1.0]))  # b = 0: 2 steps; a forget bias of 1: 3.72
+    tensor([2.0000, 3.7183], dtype=torch.float64)
+    """
     return 1.0 + torch.exp(bias.detach().to(dtype=torch.float64, device="cpu"))
 
 
@@ -73,6 +90,11 @@ class EffectiveBias:
     ``value`` is ``b_ih[g] + b_hh[g]`` (a detached float64 copy), or zeros when the module has no
     bias. ``params`` names the parameters summed (``""`` when there is none). For GRU ``n`` no
     effective bias exists (``b_hn`` is multiplied by ``r``), so :func:`effective_biases` skips it.
+
+    >>> from torch import nn
+    >>> eb = effective_biases(nn.LSTM(3, 4))[1]
+    >>> eb.gate, eb.params, eb.is_keep_gate, tuple(eb.value.shape)
+    ('f', 'bias_ih_l0+bias_hh_l0', True, (4,))
     """
 
     module_name: str
@@ -95,12 +117,21 @@ def _key(b: GateBlock) -> tuple[str, int, int, str | None]:
 
 def effective_biases(
     module: nn.Module,
-    include: str | list[str] | None = None,
-    exclude: str | list[str] | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
 ) -> list[EffectiveBias]:
     """Effective bias of every gate (but GRU ``n``) of every recurrent layer in ``module``.
 
-    Ordered by module, layer, direction, gate. Uses :func:`rnninit.layouts.gates` for every slice.
+    Ordered by module, layer, direction, gate. Uses :func:`rnninit.layouts.gates` for every slice;
+    ``include``/``exclude`` select modules as in :func:`rnninit.init_`.
+
+    >>> import torch
+    >>> from torch import nn
+    >>> gru = nn.GRU(3, 4)
+    >>> with torch.no_grad():  # z is rows H:2H of both biases (PyTorch order r, z, n)
+    ...     _ = gru.bias_ih_l0[4:8].fill_(1.5), gru.bias_hh_l0[4:8].fill_(0.5)
+    >>> [(e.gate, float(e.value[0])) for e in effective_biases(gru)][1]  # no entry for n
+    ('z', 2.0)
     """
     blocks = gates(module, include, exclude)
     ih = {_key(b): b for b in blocks if b.kind == "bias_ih"}

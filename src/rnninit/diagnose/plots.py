@@ -50,7 +50,16 @@ def _save(fig: Any, path: str | Path) -> Path:
 
 
 def plot_biases(module: nn.Module, path: str | Path) -> Path:
-    """Histogram of the effective gate biases of every recurrent layer in ``module``."""
+    """Histogram of the effective gate biases ``b_ih[g] + b_hh[g]`` of every recurrent layer
+    (GRU ``b_in`` and ``b_hn`` apart; definitions in :mod:`rnninit.diagnose.metrics`).
+
+    >>> import tempfile, torch
+    >>> from pathlib import Path
+    >>> from torch import nn
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> plot_biases(nn.LSTM(2, 8), tmp / "b.png").read_bytes()[:4]
+    b'\x89PNG'
+    """
     plt = _pyplot()
     values: dict[str, list[torch.Tensor]] = {}
     for eb in effective_biases(module):
@@ -75,7 +84,16 @@ def plot_biases(module: nn.Module, path: str | Path) -> Path:
 
 
 def plot_timescales(result: Timescales, path: str | Path) -> Path:
-    """Histogram (log-spaced bins) of the keep-gate timescales ``tau = 1 / (1 - sigmoid(b))``."""
+    """Histogram (log-spaced bins) of the keep-gate timescales ``tau = 1 / (1 - sigmoid(b))``
+    (Tallec & Ollivier 2018).
+
+    >>> import tempfile, torch
+    >>> from pathlib import Path
+    >>> from torch import nn
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> plot_timescales(timescales(nn.GRU(2, 8)), tmp / "t.png").name
+    't.png'
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     taus = result.all()
@@ -98,7 +116,16 @@ def plot_timescales(result: Timescales, path: str | Path) -> Path:
 
 
 def plot_singular_values(desc: Description, path: str | Path) -> Path:
-    """Sorted singular values of each recurrent gate block, one panel per gate."""
+    """Sorted singular values of each recurrent gate block, one panel per gate (all 1 for an
+    orthogonal block).
+
+    >>> import tempfile, torch
+    >>> from pathlib import Path
+    >>> from torch import nn
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> plot_singular_values(describe(nn.LSTM(2, 8)), tmp / "s.png").stat().st_size > 0
+    True
+    """
     plt = _pyplot()
     by_gate: dict[str, list[tuple[str, torch.Tensor]]] = {}
     for (param, gate), s in desc.singular_values.items():
@@ -121,7 +148,17 @@ def plot_singular_values(desc: Description, path: str | Path) -> Path:
 
 
 def plot_horizon(result: Horizon, path: str | Path) -> Path:
-    """The gradient norm by lag, relative to the last step, on a log axis."""
+    """The gradient norm by lag, relative to the last step (``Horizon.relative``), on a log
+    axis, with the threshold and the horizon (:func:`~rnninit.diagnose.gradient_horizon`).
+
+    >>> import tempfile, torch
+    >>> from pathlib import Path
+    >>> from torch import nn
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> h = gradient_horizon(nn.GRU(2, 8), 20, generator=torch.Generator().manual_seed(0))
+    >>> plot_horizon(h, tmp / "h.png").name
+    'h.png'
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     rel_t = result.relative
@@ -154,6 +191,14 @@ def write_plots(
 
     The horizon is measured on the first recurrent module with ``seq_len`` steps of N(0, 1) input.
     Returns the paths written.
+
+    >>> import tempfile, torch
+    >>> from pathlib import Path
+    >>> from torch import nn
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> gen = torch.Generator().manual_seed(0)
+    >>> [p.name for p in write_plots(nn.LSTM(2, 8), tmp, seq_len=10, generator=gen)]
+    ['biases.png', 'timescales.png', 'singular_values.png', 'horizon.png']
     """
     out = Path(out_dir)
     return [

@@ -15,7 +15,11 @@ __all__ = ["Table", "format_cell"]
 
 
 def format_cell(value: object) -> str:
-    """Render one cell: floats with 4 significant digits, ``None``/NaN as ``""``, tuples as AxB."""
+    """Render one cell: floats with 4 significant digits, ``None``/NaN as ``""``, tuples as AxB.
+
+    >>> [format_cell(v) for v in (3.14159, 1e-5, None, float("nan"), (4, 8), True)]
+    ['3.142', '1.000e-05', '', '', '4x8', 'yes']
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -37,6 +41,16 @@ class Table:
     ``str(table)`` is an aligned terminal table, :meth:`to_markdown` a GitHub Markdown table,
     :meth:`to_dict` ``{"columns": [...], "rows": [{column: value}, ...]}`` with plain Python
     values (JSON-serializable). Indexing and iteration go over the rows (dicts).
+
+    >>> t = Table(("name", "tau"), [{"name": "f", "tau": 3.71828}], "timescales")
+    >>> print(t.to_markdown())
+    **timescales**
+    <BLANKLINE>
+    | name | tau |
+    |---|---|
+    | f | 3.718 |
+    >>> t.to_dict()["rows"]
+    [{'name': 'f', 'tau': 3.71828}]
     """
 
     def __init__(

@@ -10,7 +10,7 @@ near 2; a forget bias of 1 gives 3.72. Plain RNNs have no gate, hence no entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,11 @@ class LayerTimescales:
     """Per-unit timescales of one layer and direction of one recurrent module.
 
     ``tau`` and ``bias`` are float64 tensors of shape ``(hidden_size,)``.
+
+    >>> from torch import nn
+    >>> (x,) = timescales(nn.LSTM(3, 4, bias=False))
+    >>> x.gate, x.tau.tolist(), x.summary()["tau_median"]  # b = 0: tau = 2
+    ('f', [2.0, 2.0, 2.0, 2.0], 2.0)
     """
 
     module_name: str
@@ -62,6 +67,11 @@ class Timescales:
 
     Iterate over it, index it, print it (a table of summaries), or call :meth:`to_dict`
     (summaries plus the per-unit values).
+
+    >>> from torch import nn
+    >>> ts = timescales(nn.ModuleDict({"a": nn.GRU(3, 4, num_layers=2), "b": nn.RNN(3, 4)}))
+    >>> len(ts), ts.all().shape, ts.note
+    (2, torch.Size([8]), 'no keep gate (plain RNN, no timescale from a bias): b')
     """
 
     def __init__(self, layers: list[LayerTimescales], note: str = "") -> None:
@@ -110,8 +120,8 @@ class Timescales:
 
 def timescales(
     module: nn.Module,
-    include: str | list[str] | None = None,
-    exclude: str | list[str] | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
 ) -> Timescales:
     """Memory timescales ``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)`` of every keep-gate unit.
 
@@ -124,6 +134,14 @@ def timescales(
         ``f``) and GRU (gate ``z``); ``b`` is the effective bias ``b_ih + b_hh`` (0 for
         ``bias=False``). Plain RNN layers have no keep gate and are listed in ``.note``.
         Source: Tallec & Ollivier, ICLR 2018 (the chrono initialization).
+
+    >>> import torch, rnninit
+    >>> from torch import nn
+    >>> gen = torch.Generator().manual_seed(0)
+    >>> lstm = rnninit.init_(nn.LSTM(2, 64), "chrono", max_timescale=100, generator=gen)
+    >>> tau = timescales(lstm).all()  # chrono: tau spread over [2, T_max]
+    >>> bool(tau.min() >= 2), bool(tau.max() <= 100)
+    (True, True)
     """
     entries: list[LayerTimescales] = []
     skipped: set[str] = set()

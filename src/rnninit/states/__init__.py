@@ -3,7 +3,10 @@
 * :func:`initial_state`: a state tensor (or ``(h0, c0)``) of any parameter-free kind;
 * :class:`InitialState`: a module producing a state, including the ``learned``,
   ``learned_noisy`` and ``conditional`` kinds;
-* :class:`Recurrent`: a drop-in wrapper around ``nn.RNN``/``nn.LSTM``/``nn.GRU`` that builds
+* :func:`attach_initial_state`: give an existing module its own (e.g. learned) initial state,
+  in place, keeping its class, attributes and ``state_dict`` keys (:func:`remove_initial_state`
+  undoes it);
+* :class:`Recurrent`: a wrapper around ``nn.RNN``/``nn.LSTM``/``nn.GRU`` that builds
   (or carries, ``stateful=True``) its initial state;
 * :func:`check_state`: validate a state against a module and input with a clear message.
 
@@ -12,6 +15,7 @@ See ``docs/states.md``.
 
 from __future__ import annotations
 
+from .attach import attach_initial_state, remove_initial_state
 from .functional import initial_state
 from .kinds import STATE_KINDS, StateKind
 from .modules import InitialState, State
@@ -25,7 +29,9 @@ __all__ = [
     "State",
     "StateKind",
     "StateSpec",
+    "attach_initial_state",
     "check_state",
     "initial_state",
+    "remove_initial_state",
     "state_shapes",
 ]

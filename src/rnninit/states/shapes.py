@@ -23,7 +23,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
 from ..errors import StateShapeError
-from ..layouts import layout_of
+from ..layouts import Layout, layout_of
 
 __all__ = ["BatchInfo", "StateSpec", "batch_of", "check_state", "spec_of", "state_shapes"]
 
@@ -32,22 +32,71 @@ Shape = tuple[int, ...]
 
 @dataclass(frozen=True)
 class StateSpec:
-    """What the initial state of one recurrent module looks like.
+    """What the initial state of one recurrent module looks like: its :class:`Layout` and name.
 
-    ``layers_dirs`` is ``L*D`` (1 for cells), ``hidden_out`` the width of ``h`` (``H_out``),
-    ``hidden_size`` the width of ``c`` (LSTM only). ``module_name`` is used in messages.
+    Every size is read from ``layout`` (one definition of a recurrent module's structure,
+    :mod:`rnninit.layouts`); ``module_name`` (``"nn.LSTM"``) is used in messages. With
+    ``L = num_layers``, ``D = num_directions``:
+
+    * ``layers_dirs = L * D`` (1 for cells), the first dimension of every state tensor;
+    * ``hidden_out = H_out`` (``proj_size`` if set, else ``hidden_size``), the width of ``h``;
+    * ``hidden_size = H``, the width of ``c`` (LSTM only).
+
+    >>> from torch import nn
+    >>> spec = spec_of(nn.LSTM(3, 8, num_layers=2, bidirectional=True, proj_size=4))
+    >>> spec.names, spec.widths, spec.layers_dirs
+    (('h0', 'c0'), (4, 8), 4)
+    >>> spec.shapes(5)
+    ((4, 5, 4), (4, 5, 8))
     """
 
-    family: str
-    is_cell: bool
-    layers_dirs: int
-    num_layers: int
-    num_directions: int
-    hidden_out: int
-    hidden_size: int
-    input_size: int
-    batch_first: bool
+    layout: Layout
     module_name: str
+
+    @property
+    def family(self) -> str:
+        """``"LSTM"``, ``"GRU"`` or ``"RNN"``."""
+        return self.layout.family
+
+    @property
+    def is_cell(self) -> bool:
+        """True for ``nn.RNNCell``, ``nn.GRUCell``, ``nn.LSTMCell``."""
+        return self.layout.is_cell
+
+    @property
+    def num_layers(self) -> int:
+        """``L`` (1 for cells)."""
+        return self.layout.num_layers
+
+    @property
+    def num_directions(self) -> int:
+        """``D``: 2 for a bidirectional module, else 1."""
+        return self.layout.num_directions
+
+    @property
+    def layers_dirs(self) -> int:
+        """``L * D``: the first dimension of a state tensor (1 for cells, which have none)."""
+        return self.layout.num_layers * self.layout.num_directions
+
+    @property
+    def hidden_out(self) -> int:
+        """``H_out``: the width of ``h`` (``proj_size`` when set)."""
+        return self.layout.hidden_out
+
+    @property
+    def hidden_size(self) -> int:
+        """``H``: the width of ``c``."""
+        return self.layout.hidden_size
+
+    @property
+    def input_size(self) -> int:
+        """The module's ``input_size``."""
+        return self.layout.input_size
+
+    @property
+    def batch_first(self) -> bool:
+        """The module's ``batch_first`` (it does not change the layout of a state)."""
+        return self.layout.batch_first
 
     @property
     def has_cell_state(self) -> bool:
@@ -90,20 +139,15 @@ class StateSpec:
 
 
 def spec_of(module: nn.Module) -> StateSpec:
-    """The :class:`StateSpec` of ``nn.RNN``/``nn.LSTM``/``nn.GRU`` or a Cell; ``TypeError`` else."""
-    lay = layout_of(module)  # raises TypeError on anything that is not recurrent
-    return StateSpec(
-        family=lay.family,
-        is_cell=lay.is_cell,
-        layers_dirs=lay.num_layers * lay.num_directions,
-        num_layers=lay.num_layers,
-        num_directions=lay.num_directions,
-        hidden_out=lay.hidden_out,
-        hidden_size=lay.hidden_size,
-        input_size=lay.input_size,
-        batch_first=lay.batch_first,
-        module_name=f"nn.{type(module).__name__}",
-    )
+    """The :class:`StateSpec` of ``nn.RNN``/``nn.LSTM``/``nn.GRU`` or a Cell.
+
+    Raises ``TypeError`` for anything else (from :func:`rnninit.layouts.layout_of`).
+
+    >>> from torch import nn
+    >>> spec_of(nn.GRUCell(3, 8)).describe()
+    'nn.GRUCell(hidden_size=8)'
+    """
+    return StateSpec(layout_of(module), f"nn.{type(module).__name__}")
 
 
 def state_shape(spec: StateSpec, width: int, batch_size: int | None) -> Shape:
@@ -116,14 +160,29 @@ def state_shape(spec: StateSpec, width: int, batch_size: int | None) -> Shape:
 
 
 def state_shapes(module: nn.Module, batch_size: int | None) -> tuple[Shape, ...]:
-    """The shape of each initial state tensor of ``module`` (``h0``, then ``c0`` for LSTMs)."""
+    """The shape of each initial state tensor of ``module`` (``h0``, then ``c0`` for LSTMs).
+
+    ``(L*D, N, H_out)`` for ``h`` and ``(L*D, N, H)`` for ``c`` (``torch/nn/modules/rnn.py``),
+    without ``N`` when ``batch_size`` is ``None``; ``(N, H)`` / ``(H,)`` for cells.
+
+    >>> from torch import nn
+    >>> state_shapes(nn.LSTM(3, 8, num_layers=2, proj_size=4), 5)
+    ((2, 5, 4), (2, 5, 8))
+    >>> state_shapes(nn.GRU(3, 8, bidirectional=True), None)
+    ((2, 8),)
+    """
     return spec_of(module).shapes(batch_size)
 
 
 @dataclass(frozen=True)
 class BatchInfo:
     """What a state built for one input must match: batch size (``None``: unbatched), dtype
-    and device, and where the batch size was read (for messages)."""
+    and device, and where the batch size was read (for messages).
+
+    >>> import torch
+    >>> BatchInfo(5, torch.float32, torch.device("cpu"), "input.shape[1]").batch_size
+    5
+    """
 
     batch_size: int | None
     dtype: torch.dtype
@@ -137,6 +196,12 @@ def batch_of(spec: StateSpec, input: torch.Tensor | PackedSequence) -> BatchInfo
     Sequence modules: a 3-D input is batched with ``N = input.shape[0 if batch_first else 1]``,
     a 2-D input is unbatched; a ``PackedSequence`` has ``N = batch_sizes[0]``. Cells: a 2-D
     input ``(N, in)`` is batched, a 1-D input is unbatched.
+
+    >>> import torch
+    >>> from torch import nn
+    >>> spec = spec_of(nn.GRU(3, 8, batch_first=True))
+    >>> batch_of(spec, torch.randn(5, 7, 3)).batch_size, batch_of(spec, torch.randn(7, 3)).source
+    (5, '2-D input (unbatched)')
     """
     if isinstance(input, PackedSequence):
         if spec.is_cell:
@@ -285,6 +350,16 @@ def check_state(module: nn.Module, state: object, input: torch.Tensor | PackedSe
     whatever ``batch_first`` says; no batch dim for unbatched inputs; ``(N, H)`` for cells),
     dtype and device. The message gives expected and given shapes and the likely cause (a
     batch-first layout, a missing layer dimension, a wrong batch size, ``proj_size`` ...).
+
+    >>> import torch
+    >>> from torch import nn
+    >>> lstm = nn.LSTM(3, 8, num_layers=2, batch_first=True)
+    >>> x = torch.randn(5, 7, 3)
+    >>> check_state(lstm, (torch.zeros(2, 5, 8), torch.zeros(2, 5, 8)), x)  # fits: no error
+    >>> check_state(lstm, (torch.zeros(5, 2, 8), torch.zeros(5, 2, 8)), x)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.StateShapeError: h0 of ... expected shape (2, 5, 8), got (5, 2, 8); looks ...
     """
     spec = spec_of(module)
     check_state_for(spec, state, batch_of(spec, input))
