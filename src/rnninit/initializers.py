@@ -143,22 +143,42 @@ def truncated_normal_(
 
 
 def xavier_uniform_(
-    tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
+    tensor: torch.Tensor,
+    gain: float = 1.0,
+    generator: torch.Generator | None = None,
+    *,
+    fans: tuple[int, int] | None = None,
 ) -> torch.Tensor:
     """Glorot/Xavier uniform (Glorot & Bengio 2010; Keras ``glorot_uniform``).
 
-    ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+    ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``. ``fans`` overrides the
+    tensor's own ``(fan_in, fan_out)``: an initial state of width ``W`` uses ``(W, W)``.
+
+    >>> t = xavier_uniform_(torch.empty(300, 200), generator=torch.Generator().manual_seed(0))
+    >>> bool(t.abs().max() <= (6 / 500) ** 0.5)
+    True
     """
-    fan_in, fan_out = fans(tensor)
+    fan_in, fan_out = fans if fans is not None else _fans(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(
-    tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
+    tensor: torch.Tensor,
+    gain: float = 1.0,
+    generator: torch.Generator | None = None,
+    *,
+    fans: tuple[int, int] | None = None,
 ) -> torch.Tensor:
-    """Glorot/Xavier normal: ``N(0, std^2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
-    fan_in, fan_out = fans(tensor)
+    """Glorot/Xavier normal: ``N(0, std^2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``
+    (Glorot & Bengio 2010). ``fans`` overrides the tensor's own, as for :func:`xavier_uniform_`.
+
+    >>> g = torch.Generator().manual_seed(0)
+    >>> t = xavier_normal_(torch.empty(8, 64), fans=(64, 64), generator=g)
+    >>> round(t.std().item(), 1)  # 1 / sqrt(64)
+    0.1
+    """
+    fan_in, fan_out = fans if fans is not None else _fans(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
@@ -193,6 +213,9 @@ def _gain(nonlinearity: str) -> float:
         return torch.nn.init.calculate_gain(nonlinearity)  # type: ignore[arg-type]
     except ValueError as exc:
         raise InitializerError(f"nonlinearity={nonlinearity!r}: {exc}") from None
+
+
+_fans = fans
 
 
 def _fan_by_mode(tensor: torch.Tensor, mode: str) -> int:
