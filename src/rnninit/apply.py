@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import torch
@@ -20,8 +20,9 @@ from torch import nn
 from typing_extensions import Unpack
 
 from .errors import InitializerError, SchemeError
-from .layouts import ParamRef, find_recurrent, layout_of, parameters_of
+from .layouts import ParamRef, _legacy_weight_norm, find_recurrent, layout_of, parameters_of
 from .overrides import Explicit, split_overrides
+from .parametrized import check_writable, write_effective
 from .recipes import Recipe
 from .registry import Init, call_init, dry_run
 from .schemes import InitKwargs, recipe
@@ -77,7 +78,11 @@ def _plan_module(name: str, module: nn.Module, r: Recipe) -> tuple[list[_Op], li
     layout = layout_of(module)
     ops: list[_Op] = []
     derived: list[_Derived] = []
-    refs = parameters_of(module, name)
+    # a parametrized weight is drawn into a copy of its effective value, written back later
+    refs = [
+        ref if ref.parametrization is None else replace(ref, param=ref.param.clone())
+        for ref in parameters_of(module, name, parametrized=True)
+    ]
     by_key = {(ref.layer, ref.direction, ref.kind): ref for ref in refs}
 
     def block(ref: ParamRef, gate: str, spec: Init) -> None:
@@ -147,6 +152,13 @@ def _check_op(op: _Op) -> None:
         raise InitializerError(
             f"initializer {spec.name!r} on {op.where} (shape {shape}): {exc}{hint}"
         ) from None
+
+
+def _parametrized(ops: Sequence[_Op], derived: Sequence[_Derived]) -> list[ParamRef]:
+    """The parametrized weights the plan writes, once each, in plan order."""
+    refs = [op.ref for op in ops] + [r for d in derived for r in (d.ih, d.hh) if r is not None]
+    unique = {id(ref): ref for ref in refs if ref.parametrization is not None}
+    return list(unique.values())
 
 
 def _check_derived(d: _Derived, module: nn.Module) -> None:
@@ -225,6 +237,10 @@ def apply_recipe(
             _check_op(op)
         for d in derived:
             _check_derived(d, mod)
+        for ref in _parametrized(ops, derived):
+            writes = [(op.rows, op.spec) for op in ops if op.ref is ref]
+            writes += [(None, Init("zeros")) for d in derived if ref in (d.ih, d.hh)]
+            check_writable(ref, writes)
         plans.append((ops, derived))
     for name, mod in modules:
         family, token = _token(mod)
@@ -235,7 +251,12 @@ def apply_recipe(
                 SchemeWarning,
                 stacklevel=3,
             )
-    backup = [(p, p.detach().clone()) for _, m in modules for p in m.parameters(recurse=False)]
+    # parameters, parametrization originals and buffers (orthogonal's base), and the legacy
+    # weight-norm attributes, restored bit for bit if anything fails while writing
+    backup = [(t, t.detach().clone()) for _, m in modules for t in (*m.parameters(), *m.buffers())]
+    attrs = [
+        (m, n, getattr(m, n)) for _, m in modules for n in _legacy_weight_norm(m) if hasattr(m, n)
+    ]
     try:
         with torch.no_grad():
             for (_, mod), (ops, derived) in zip(modules, plans, strict=True):
@@ -250,10 +271,14 @@ def apply_recipe(
                         value += d.hh.param[src]
                         d.hh.param[lay.gate_slice(d.gate)].zero_()
                     d.ih.param[lay.gate_slice(d.gate)].copy_(value * d.sign)
+                for ref in _parametrized(ops, derived):
+                    write_effective(ref, ref.param)
     except BaseException:
         with torch.no_grad():
-            for p, saved in backup:
-                p.copy_(saved)
+            for t, saved in backup:
+                t.copy_(saved)
+            for m, n, value in attrs:
+                setattr(m, n, value)
         raise
     for _, mod in modules:
         # a plain attribute (not in state_dict) so rnninit.check can tell a deliberate scheme,

@@ -28,6 +28,8 @@ from typing import Literal
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
+from torch.nn.utils.weight_norm import WeightNorm
 
 from .errors import NoRecurrentModuleError
 
@@ -38,6 +40,7 @@ __all__ = [
     "GateBlock",
     "Layout",
     "ParamRef",
+    "effective_weight",
     "find_recurrent",
     "gates",
     "is_recurrent",
@@ -67,6 +70,7 @@ _PREFIX_KIND: dict[str, MatrixKind] = {
     "bias_ih": "bias_ih",
     "bias_hh": "bias_hh",
 }
+_CELL_ORDER = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 _LAYER_RE = re.compile(r"^(weight_ih|weight_hh|weight_hr|bias_ih|bias_hh)(?:_l(\d+))?(_reverse)?$")
 
 
@@ -168,10 +172,17 @@ def layout_of(module: nn.Module) -> Layout:
 
 @dataclass(frozen=True, eq=False)
 class ParamRef:
-    """One Parameter of a recurrent module, with its role.
+    """One weight of a recurrent module, with its role.
 
     ``name`` is the qualified name in the root module (``"encoder.lstm.weight_hh_l1_reverse"``),
     ``local_name`` the name inside the recurrent module, ``kind`` its matrix kind.
+    ``parametrization`` is ``None`` for a plain Parameter (``param`` is the Parameter), or
+    ``"parametrize"`` (``torch.nn.utils.parametrize``, e.g. ``parametrizations.weight_norm``)
+    or ``"weight_norm"`` (the legacy ``torch.nn.utils.weight_norm`` hook): then ``param`` is a
+    detached snapshot of the *effective* weight, not a Parameter.
+
+    >>> [r.local_name for r in parameters_of(nn.GRU(2, 3))]
+    ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
     """
 
     name: str
@@ -182,7 +193,8 @@ class ParamRef:
     layer: int
     direction: int
     kind: str
-    param: nn.Parameter
+    param: torch.Tensor
+    parametrization: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,7 +202,15 @@ class GateBlock:
     """One gate block of one Parameter: a row slice, with a live view into the Parameter.
 
     ``gate`` is ``None`` for the projection matrix ``weight_hr`` (it has no gates).
-    Writing into :attr:`tensor` (under ``torch.no_grad()``) writes into the module.
+    Writing into :attr:`tensor` (under ``torch.no_grad()``) writes into the module when
+    ``live`` is True. A parametrized weight (``torch.nn.utils.parametrize``, legacy
+    ``weight_norm``) is listed with ``live=False``: :attr:`param` is a snapshot of its
+    effective value at the time of :func:`gates` (to change it, use :func:`rnninit.init_`,
+    which writes through the parametrization).
+
+    >>> b = gates(nn.LSTM(2, 3))[5]
+    >>> b.param_name, b.kind, b.gate, b.rows, b.live
+    ('weight_hh_l0', 'recurrent', 'f', slice(3, 6, None), True)
     """
 
     param_name: str
@@ -201,7 +221,8 @@ class GateBlock:
     kind: str
     gate: str | None
     rows: slice
-    param: nn.Parameter
+    param: torch.Tensor
+    live: bool = True
 
     @property
     def tensor(self) -> torch.Tensor:
@@ -217,7 +238,7 @@ class GateBlock:
         return (
             f"GateBlock({self.param_name}[{self.rows.start}:{self.rows.stop}], layer={self.layer},"
             f" direction={self.direction}, kind={self.kind!r}, gate={self.gate!r},"
-            f" shape={self.shape})"
+            f" shape={self.shape}{'' if self.live else ', live=False'})"
         )
 
 
@@ -276,18 +297,62 @@ def _qualify(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def parameters_of(module: nn.Module, module_name: str = "") -> list[ParamRef]:
-    """The Parameters of one recurrent module with their roles, in registration order.
+def _legacy_weight_norm(module: nn.Module) -> dict[str, WeightNorm]:
+    """The legacy ``torch.nn.utils.weight_norm`` hooks of ``module``, by weight name."""
+    return {h.name: h for h in module._forward_pre_hooks.values() if isinstance(h, WeightNorm)}
+
+
+def effective_weight(module: nn.Module, local_name: str) -> torch.Tensor:
+    """The weight ``module`` computes with, detached: the parametrization's output for a
+    parametrized weight, the legacy weight-norm ``g * v / ||v||``, else the Parameter.
+
+    >>> lstm = nn.LSTM(2, 3)
+    >>> torch.equal(effective_weight(lstm, "weight_hh_l0"), lstm.weight_hh_l0)
+    True
+    """
+    with torch.no_grad():
+        hook = _legacy_weight_norm(module).get(local_name)
+        value = hook.compute_weight(module) if hook is not None else getattr(module, local_name)
+        assert isinstance(value, torch.Tensor)
+        return value.detach()
+
+
+def parameters_of(
+    module: nn.Module, module_name: str = "", *, parametrized: bool = False
+) -> list[ParamRef]:
+    """The weights of one recurrent module with their roles, in registration order.
 
     Registration order is the order of ``module.parameters()``, which is the order PyTorch's
-    ``reset_parameters()`` draws them in.
+    ``reset_parameters()`` draws them in. With ``parametrized=True`` the weights under a
+    parametrization (``torch.nn.utils.parametrize``) or a legacy weight-norm hook are included,
+    in PyTorch's weight order, as snapshots of their effective value (see :class:`ParamRef`).
+
+    >>> from torch.nn.utils.parametrizations import weight_norm
+    >>> lstm = weight_norm(nn.LSTM(2, 3), "weight_hh_l0")
+    >>> [r.local_name for r in parameters_of(lstm)]
+    ['weight_ih_l0', 'bias_ih_l0', 'bias_hh_l0']
+    >>> [(r.local_name, r.parametrization) for r in parameters_of(lstm, parametrized=True)][:2]
+    [('weight_ih_l0', None), ('weight_hh_l0', 'parametrize')]
     """
     layout = layout_of(module)
+    found: dict[str, tuple[torch.Tensor, str | None]] = {
+        local: (p, None) for local, p in module.named_parameters(recurse=False)
+    }
+    if parametrized:
+        if parametrize.is_parametrized(module):
+            for local in module.parametrizations:  # type: ignore[union-attr]
+                found[str(local)] = (effective_weight(module, str(local)), "parametrize")
+        for local in _legacy_weight_norm(module):
+            found[local] = (effective_weight(module, local), "weight_norm")
+        order = list(getattr(module, "_flat_weights_names", None) or _CELL_ORDER)
+        found = dict(
+            sorted(found.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else -1)
+        )
     refs: list[ParamRef] = []
-    for local, p in module.named_parameters(recurse=False):
+    for local, (p, how) in found.items():
         m = _LAYER_RE.match(local)
         if m is None:
-            continue  # a parameter a subclass added: not ours to touch
+            continue  # a parameter a subclass added (or weight_norm's g / v): not ours to touch
         refs.append(
             ParamRef(
                 name=_qualify(module_name, local),
@@ -299,6 +364,7 @@ def parameters_of(module: nn.Module, module_name: str = "") -> list[ParamRef]:
                 direction=1 if m.group(3) else 0,
                 kind=_PREFIX_KIND[m.group(1)],
                 param=p,
+                parametrization=how,
             )
         )
     return refs
@@ -313,7 +379,7 @@ def _blocks_of(ref: ParamRef) -> Iterator[GateBlock]:
     for gate, rows in parts:
         yield GateBlock(
             ref.name, ref.module_name, layout.family, ref.layer, ref.direction, ref.kind,
-            gate, rows, ref.param,
+            gate, rows, ref.param, ref.parametrization is None,
         )  # fmt: skip
 
 
@@ -331,6 +397,6 @@ def gates(
     """
     blocks: list[GateBlock] = []
     for name, sub in find_recurrent(module, include, exclude):
-        for ref in parameters_of(sub, name):
+        for ref in parameters_of(sub, name, parametrized=True):
             blocks.extend(_blocks_of(ref))
     return blocks
