@@ -46,6 +46,7 @@ __all__ = [
     "is_recurrent",
     "layout_of",
     "parameters_of",
+    "user_name",
 ]
 
 MatrixKind = Literal["input", "recurrent", "projection", "bias_ih", "bias_hh"]
@@ -253,7 +254,22 @@ def _as_patterns(value: str | Sequence[str] | None, argument: str) -> list[str] 
 
 
 def _matches(name: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+    user = user_name(name)
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(user, p) for p in patterns)
+
+
+#: The attribute under which ``torch.compile`` keeps the original module.
+_COMPILED = "_orig_mod"
+
+
+def user_name(name: str) -> str:
+    """A qualified module name as the user knows it: without ``torch.compile``'s
+    ``_orig_mod`` segments (``"_orig_mod.encoder.lstm"`` -> ``"encoder.lstm"``).
+
+    >>> user_name("_orig_mod.encoder.lstm"), user_name("_orig_mod")
+    ('encoder.lstm', '')
+    """
+    return ".".join(part for part in name.split(".") if part != _COMPILED)
 
 
 def find_recurrent(
@@ -266,9 +282,15 @@ def find_recurrent(
     ``include`` / ``exclude`` are glob patterns (``fnmatch``, e.g. ``"encoder.*"``) on the
     qualified module name; the root module's own name is ``""``. A module is kept when it matches
     some ``include`` pattern (all modules if ``include`` is ``None``) and no ``exclude`` pattern.
+    For a ``torch.compile``'d model, names are given and matched without the ``_orig_mod``
+    segments (:func:`user_name`), as the user wrote the model (patterns with them match too).
 
     Raises :class:`~rnninit.errors.NoRecurrentModuleError` when nothing is left, naming the
     recurrent modules that exist.
+
+    >>> model = nn.ModuleDict({"enc": nn.GRU(2, 3), "dec": nn.LSTM(3, 3)})
+    >>> [name for name, _ in find_recurrent(model, exclude="dec")]
+    ['enc']
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
@@ -280,12 +302,12 @@ def find_recurrent(
             f"{type(module).__name__} contains no nn.RNN, nn.LSTM, nn.GRU or Cell module"
         )
     kept = [
-        (n, m)
+        (user_name(n), m)
         for n, m in found
         if (inc is None or _matches(n, inc)) and not (exc is not None and _matches(n, exc))
     ]
     if not kept:
-        names = ", ".join(repr(n) for n, _ in found)
+        names = ", ".join(repr(user_name(n)) for n, _ in found)
         raise NoRecurrentModuleError(
             f"include={include!r} / exclude={exclude!r} leave no recurrent module; "
             f"the recurrent modules are: {names}"

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from torch import nn
 from typing_extensions import Unpack
 
 from .errors import SchemeError, UnknownNameError
@@ -88,6 +89,27 @@ class Recipe:
     designed_for: tuple[str, ...] = _FAMILIES
     params: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+
+    def __call__(self, module: nn.Module) -> None:
+        """Initialize ``module`` if it is a recurrent layer, skip it otherwise: the form
+        ``model.apply(recipe)`` calls (``nn.Module.apply`` visits every submodule).
+
+        Draws use PyTorch's global RNG (seed it with ``torch.manual_seed``); for a
+        ``torch.Generator``, ``include=``/``exclude=`` or a typed error on a model without
+        recurrent layers, use :func:`rnninit.init_`. Other errors are those of ``init_``.
+
+        >>> import torch, rnninit
+        >>> _ = torch.manual_seed(0)
+        >>> model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.GRU(3, 4))
+        >>> _ = model.apply(rnninit.recipe("orthogonal", forget_bias=1.0))
+        >>> (model[1].bias_ih_l0[4:8] + model[1].bias_hh_l0[4:8]).tolist()  # z: rows H:2H
+        [1.0, 1.0, 1.0, 1.0]
+        """
+        from .apply import apply_recipe  # apply builds on recipes: import at call time
+        from .layouts import is_recurrent
+
+        if is_recurrent(module):
+            apply_recipe(module, self)
 
     def kind(self, kind: str) -> Init | None:
         """The recipe-level initializer of a matrix kind.
