@@ -1,8 +1,9 @@
 """Initial hidden (and cell) states of recurrent networks: every kind, with shapes handled.
 
-* :func:`initial_state`: a state tensor (or ``(h0, c0)``) of any parameter-free kind;
-* :class:`InitialState`: a module producing a state, including the ``learned``,
-  ``learned_noisy`` and ``conditional`` kinds;
+* :func:`initial_state`: a state tensor (or ``(h0, c0)``) from any parameter-free initializer
+  (the weights' registry: ``init="normal"``, ``("uniform", {...})``, a number, a callable);
+* :class:`InitialState`: a module producing a state, including the learned kinds
+  ``"learned"``, ``"learned_noisy"`` and ``"conditional"``;
 * :class:`Recurrent`: a drop-in wrapper around ``nn.RNN``/``nn.LSTM``/``nn.GRU`` that builds
   (or carries, ``stateful=True``) its initial state;
 * :func:`check_state`: validate a state against a module and input with a clear message.
@@ -13,7 +14,7 @@ See ``docs/states.md``.
 from __future__ import annotations
 
 from .functional import initial_state
-from .kinds import STATE_KINDS, StateKind
+from .kinds import STATE_KINDS, LearnedKind
 from .modules import InitialState, State
 from .recurrent import Recurrent
 from .shapes import StateSpec, check_state, state_shapes
@@ -21,9 +22,9 @@ from .shapes import StateSpec, check_state, state_shapes
 __all__ = [
     "STATE_KINDS",
     "InitialState",
+    "LearnedKind",
     "Recurrent",
     "State",
-    "StateKind",
     "StateSpec",
     "check_state",
     "initial_state",
