@@ -5,7 +5,13 @@ block) or per whole parameter, checks every operation against its target's shape
 value is written, then writes in place under ``torch.no_grad()`` into the existing Parameters
 (never replacing them, so cuDNN's flat weight buffer stays valid), in the order of
 ``module.parameters()``. Should anything still fail while writing (a user callable raising, say),
-every parameter is restored bit for bit.
+every parameter is restored bit for bit. Gate rows and the equations: :mod:`rnninit.layouts`.
+
+>>> import torch
+>>> gru = init_(torch.nn.GRU(3, 4), "chrono", max_timescale=50, generator=torch.Generator())
+>>> z = gru.bias_ih_l0[4:8] + gru.bias_hh_l0[4:8]  # GRU rows r, z, n: z is H:2H
+>>> bool((z >= 0).all() and (z <= torch.log(torch.tensor(49.0))).all())
+True
 """
 
 from __future__ import annotations
@@ -37,7 +43,15 @@ _ZERO = Init("zeros")
 
 
 class SchemeWarning(UserWarning):
-    """A scheme applied to a layer type it was not designed for (e.g. ``irnn`` on an LSTM)."""
+    """A scheme applied to a layer type it was not designed for (e.g. ``irnn`` on an LSTM).
+
+    >>> import warnings, torch
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = init_(torch.nn.LSTM(3, 3), "irnn")
+    >>> caught[0].category.__name__
+    'SchemeWarning'
+    """
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,32 @@
-"""Gate names, order and row slices of every PyTorch recurrent layer.
+"""Gate names, order and row slices of every PyTorch recurrent layer: THE equations.
 
-PyTorch stores the gates of a recurrent layer as row blocks of one stacked matrix
-(``torch/nn/modules/rnn.py``):
+This block is the library's one statement of the recurrent equations; every other docstring
+points here. PyTorch (``torch/nn/modules/rnn.py``, the ``nn.LSTM``, ``nn.GRU``, ``nn.RNN``
+docstrings) computes, for input ``x``, previous hidden state ``h`` and cell state ``c``
+(``sigma`` the logistic sigmoid, ``*`` elementwise)::
 
-* ``nn.LSTM`` / ``nn.LSTMCell``: ``G = 4`` blocks in the order ``i, f, g, o``
-  (input, forget, cell candidate, output);
-* ``nn.GRU`` / ``nn.GRUCell``: ``G = 3`` blocks in the order ``r, z, n`` (reset, update, new),
-  with ``h' = (1 - z) * n + z * h``, so ``z`` is the *keep* gate;
-* ``nn.RNN`` / ``nn.RNNCell``: a single block, named ``h`` here.
+    LSTM  (G = 4 row blocks, in the order i, f, g, o)
+      i  = sigma(W_ii x + b_ii + W_hi h + b_hi)      input gate
+      f  = sigma(W_if x + b_if + W_hf h + b_hf)      forget gate (the keep gate)
+      g  = tanh (W_ig x + b_ig + W_hg h + b_hg)      cell candidate
+      o  = sigma(W_io x + b_io + W_ho h + b_ho)      output gate
+      c' = f * c + i * g
+      h' = o * tanh(c')                               (proj_size > 0: h' = W_hr (o * tanh(c')))
+
+    GRU   (G = 3 row blocks, in the order r, z, n)
+      r  = sigma(W_ir x + b_ir + W_hr h + b_hr)      reset gate
+      z  = sigma(W_iz x + b_iz + W_hz h + b_hz)      update gate (the keep gate)
+      n  = tanh (W_in x + b_in + r * (W_hn h + b_hn))  new state; b_hn sits inside r * (...)
+      h' = (1 - z) * n + z * h
+
+    RNN   (G = 1 block, named h here)
+      h' = tanh(W_ih x + b_ih + W_hh h + b_hh)       (or relu with nonlinearity="relu")
+
+The gate blocks are stacked by rows: ``weight_ih_l{k} = [W_ii; W_if; W_ig; W_io]``, so gate
+number ``j`` (0-based, in the order above) is rows ``j*H:(j+1)*H`` of ``weight_ih``,
+``weight_hh``, ``bias_ih`` and ``bias_hh``: the LSTM forget gate is ``bias_ih_l0[H:2H]``, the
+GRU update gate ``z`` is ``bias_ih_l0[H:2H]`` too. The *effective* bias of a gate is
+``b_i* + b_h*`` (except GRU's ``n``, where ``b_hn`` is multiplied by ``r``).
 
 Shapes, for layer ``k`` and ``H_out = proj_size or hidden_size``:
 ``weight_ih_l{k}`` is ``(G*H, in_k)`` with ``in_0 = input_size`` and ``in_k = D*H_out``;
@@ -15,7 +34,13 @@ Shapes, for layer ``k`` and ``H_out = proj_size or hidden_size``:
 ``weight_hr_l{k}`` (LSTM with ``proj_size > 0``) is ``(proj_size, H)``. The second direction
 adds the suffix ``_reverse``. Cells use ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
 
-:func:`gates` lists every gate block with a live view into its Parameter.
+:func:`gates` lists every gate block with a view into its Parameter.
+
+>>> lstm = nn.LSTM(3, 4)
+>>> layout_of(lstm).gate_slice("f")  # the forget gate's rows
+slice(4, 8, None)
+>>> [(b.param_name, b.gate) for b in gates(lstm)][4:6]
+[('weight_hh_l0', 'i'), ('weight_hh_l0', 'f')]
 """
 
 from __future__ import annotations
@@ -81,6 +106,10 @@ class Layout:
 
     ``family`` is ``"LSTM"``, ``"GRU"`` or ``"RNN"``; ``nonlinearity`` is ``"tanh"`` or ``"relu"``
     for RNNs and ``None`` otherwise. Cells have ``num_layers == num_directions == 1``.
+
+    >>> lay = layout_of(nn.LSTM(3, 8, num_layers=2, proj_size=4))
+    >>> lay.family, lay.gate_names, lay.hidden_out, lay.keep_gate
+    ('LSTM', ('i', 'f', 'g', 'o'), 4, 'f')
     """
 
     family: str
@@ -115,18 +144,30 @@ class Layout:
         return KEEP_GATE.get(self.family)
 
     def gate_slice(self, gate: str) -> slice:
-        """Row slice of ``gate`` in a stacked ``(G*H, ...)`` matrix or ``(G*H,)`` bias."""
+        """Row slice of ``gate`` in a stacked ``(G*H, ...)`` matrix or ``(G*H,)`` bias.
+
+        >>> layout_of(nn.GRU(3, 5)).gate_slice("n")
+        slice(10, 15, None)
+        """
         k = self.gate_names.index(gate)
         return slice(k * self.hidden_size, (k + 1) * self.hidden_size)
 
 
 def is_recurrent(module: nn.Module) -> bool:
-    """True for ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and the Cell classes (and subclasses)."""
+    """True for ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and the Cell classes (and subclasses).
+
+    >>> is_recurrent(nn.GRUCell(2, 3)), is_recurrent(nn.Linear(2, 3))
+    (True, False)
+    """
     return isinstance(module, nn.RNNBase | nn.RNNCellBase)
 
 
 def layout_of(module: nn.Module) -> Layout:
-    """Return the :class:`Layout` of a recurrent module; ``TypeError`` for anything else."""
+    """Return the :class:`Layout` of a recurrent module; ``TypeError`` for anything else.
+
+    >>> layout_of(nn.RNN(2, 3, nonlinearity="relu")).nonlinearity
+    'relu'
+    """
     if isinstance(module, nn.RNNBase):
         mode = module.mode
         family = {"LSTM": "LSTM", "GRU": "GRU", "RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(mode)
@@ -416,6 +457,10 @@ def gates(
     bidirectional=True)`` gives ``2 * 2 * 4 * 4 = 64`` blocks. Each carries the qualified
     parameter name, layer, direction (0 forward, 1 reverse), matrix kind (``input``,
     ``recurrent``, ``projection``, ``bias_ih``, ``bias_hh``), gate name and a live view.
+
+    >>> blocks = gates(nn.LSTM(3, 4, num_layers=2, bidirectional=True))
+    >>> len(blocks), blocks[-1].param_name, blocks[-1].gate
+    (64, 'bias_hh_l1_reverse', 'o')
     """
     blocks: list[GateBlock] = []
     for name, sub in find_recurrent(module, include, exclude):

@@ -17,7 +17,16 @@ Matrix kinds:
 
 ``whole`` lists the kinds initialized over the whole stacked ``(G*H, ...)`` matrix (Keras,
 PyTorch, folk code); all other kinds are initialized gate block by gate block. ``gates`` maps a
-gate name to per-kind overrides, applied per block after any whole-matrix draw.
+gate name to per-kind overrides, applied per block after any whole-matrix draw; ``layers`` maps
+a layer index to per-kind overrides; ``tied`` derives a gate's effective bias from another
+gate's, after every draw (chrono's ``b_i = -b_f``). Gate names, rows and the equations:
+:mod:`rnninit.layouts`.
+
+>>> import json
+>>> r = Recipe("mine", recurrent=Init("orthogonal"), bias=Init("zeros"),
+...            gates={"f": {"bias": Init("constant", {"value": 1.0})}})
+>>> Recipe.from_dict(json.loads(json.dumps(r.to_dict()))) == r
+True
 """
 
 from __future__ import annotations

@@ -10,6 +10,12 @@ An initializer can be given as (Keras-style, so a recipe can live in a config fi
   ``generator=`` too if its signature accepts it. Callables cannot be serialized.
 
 :func:`register` adds a name. :data:`INITIALIZERS` lists them.
+
+>>> import torch
+>>> as_init(("normal", {"std": 0.02})), as_init(1.0), as_init({"name": "orthogonal"})
+(Init('normal', std=0.02), Init('constant', value=1.0), Init('orthogonal'))
+>>> INITIALIZERS["chrono"].doc
+'log U(1, T_max - 1) (Tallec & Ollivier 2018)'
 """
 
 from __future__ import annotations
@@ -311,6 +317,12 @@ class Init:
 
     ``Init("normal", {"std": 0.02})``. For a user callable, ``name == "callable"`` and
     :attr:`fn` holds it (such an ``Init`` cannot be written by :meth:`to_dict`).
+
+    >>> spec = Init("normal", {"std": 0.02})
+    >>> spec.to_dict()
+    {'name': 'normal', 'std': 0.02}
+    >>> Init.from_dict(spec.to_dict()) == spec, spec.registered.random
+    (True, True)
     """
 
     name: str
@@ -382,6 +394,13 @@ def as_init(value: object, argument: str = "initializer") -> Init:
     """Coerce any accepted initializer form to a validated :class:`Init`.
 
     ``argument`` names where the value came from, for error messages.
+
+    >>> as_init("orthogonal", "recurrent")
+    Init('orthogonal')
+    >>> as_init("orthogonl", "recurrent")
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.UnknownNameError: recurrent='orthogonl' is not known; valid: ...
     """
     if isinstance(value, Init):
         return value if value.fn is not None else _checked(value.name, value.kwargs, argument)

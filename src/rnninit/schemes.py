@@ -1,7 +1,13 @@
 """The named schemes: each a function that returns a :class:`~rnninit.recipes.Recipe`.
 
 See ``docs/recipes.md`` for the catalogue with formulas and sources. :func:`recipe` builds one by
-name with its parameters and overrides; :data:`SCHEMES` lists the names.
+name with its parameters and overrides; :data:`SCHEMES` lists the names. Gate names and the
+equations: :mod:`rnninit.layouts`.
+
+>>> SCHEMES[:4]
+('pytorch', 'keras', 'flax', 'sonnet')
+>>> recipe("keras").whole
+('input', 'recurrent', 'projection')
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """``initial_state``: the initial state of a recurrent module, from any initializer, with the
-right shape."""
+right shape (the equations the state enters: :mod:`rnninit.layouts`).
+
+>>> import torch
+>>> initial_state(torch.nn.GRU(3, 4, num_layers=2), "zeros", 5).shape
+torch.Size([2, 5, 4])
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,11 @@
 It holds what a state kind needs (trainable ``h0``/``c0`` for ``learned`` kinds, a projection
 for ``conditional``, a generator for random kinds) and builds states of the right shape:
 ``(L*D, N, H_out)`` for ``h`` and ``(L*D, N, H)`` for ``c``, ``(L*D, H_out)`` unbatched, and
-``(N, H)`` / ``(H,)`` for the Cell classes.
+``(N, H)`` / ``(H,)`` for the Cell classes. Initializers: :mod:`rnninit.states.kinds`.
+
+>>> state = InitialState(nn.GRUCell(3, 4), ("conditional", {"context_size": 2}))
+>>> state(torch.zeros(5, 2)).shape
+torch.Size([5, 4])
 """
 
 from __future__ import annotations

@@ -1,5 +1,11 @@
 """``Recurrent``: a drop-in wrapper that gives ``nn.RNN``/``nn.LSTM``/``nn.GRU`` an initial state
-of any kind, shape checks, and an optional carried (stateful) state for truncated BPTT."""
+from any initializer, shape checks, and an optional carried (stateful) state for truncated BPTT.
+
+>>> rec = Recurrent(nn.LSTM(3, 4, batch_first=True), "learned", stateful=True)
+>>> out, (h, c) = rec(torch.randn(2, 7, 3))
+>>> out.shape, h.shape, rec.carried_state is not None
+(torch.Size([2, 7, 4]), torch.Size([1, 2, 4]), True)
+"""
 
 from __future__ import annotations
 
@@ -75,6 +81,10 @@ class Recurrent(nn.Module):
     is a plain attribute, not a buffer: it is per process under DDP and not in ``state_dict``.
 
     Attributes of the wrapped module (``hidden_size``, ``batch_first``, ...) read through.
+
+    >>> rec = Recurrent(nn.GRU(3, 4), ("normal", {"std": 0.5}))
+    >>> rec.hidden_size, rec.initial_state.name
+    (4, 'normal')
     """
 
     def __init__(
