@@ -153,6 +153,10 @@ class InitialState(nn.Module):
         ``init="conditional"`` takes ``context`` (or a tensor as first argument) of shape
         ``(N, context_size)`` or ``(context_size,)``; ``generator`` overrides the one given at
         construction for this call.
+
+        >>> state = InitialState(nn.GRU(3, 4, batch_first=True), ("uniform", {"low": 0.0, "high": 1.0}))
+        >>> state(like=torch.randn(2, 7, 3)).shape  # batch from the input; h0 is (L*D, N, H)
+        torch.Size([1, 2, 4])
         """
         if isinstance(batch_size, torch.Tensor):
             if not self.takes_context:

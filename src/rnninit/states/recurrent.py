@@ -157,6 +157,13 @@ class Recurrent(nn.Module):
         of row indices, restarts only those rows at the next call; other rows keep their
         carried state. Several masks before one call accumulate. Without a carried state
         there is nothing to restart and the call does nothing.
+
+        >>> rec = Recurrent(nn.GRU(3, 4), "zeros", stateful=True)
+        >>> _ = rec(torch.randn(5, 2, 3))
+        >>> rec.reset([1])  # row 1 restarts at the initial state on the next call
+        >>> rec.reset()
+        >>> rec.carried_state is None
+        True
         """
         if mask is None:
             self._carry = None
@@ -220,7 +227,13 @@ class Recurrent(nn.Module):
         *,
         context: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor | PackedSequence, State]:
-        """Run the wrapped module from ``state`` or from a built (or carried) initial state."""
+        """Run the wrapped module from ``state`` or from a built (or carried) initial state.
+
+        >>> rec = Recurrent(nn.LSTM(3, 4), ("normal", {"std": 0.1}))
+        >>> out, (h, c) = rec(torch.randn(6, 2, 3))
+        >>> tuple(out.shape), tuple(h.shape)
+        ((6, 2, 4), (1, 2, 4))
+        """
         info = batch_of(self._spec, input)
         if state is not None:
             if context is not None:
