@@ -154,7 +154,8 @@ class InitialState(nn.Module):
         ``(N, context_size)`` or ``(context_size,)``; ``generator`` overrides the one given at
         construction for this call.
 
-        >>> state = InitialState(nn.GRU(3, 4, batch_first=True), ("uniform", {"low": 0.0, "high": 1.0}))
+        >>> gru = nn.GRU(3, 4, batch_first=True)
+        >>> state = InitialState(gru, ("uniform", {"low": 0.0, "high": 1.0}))
         >>> state(like=torch.randn(2, 7, 3)).shape  # batch from the input; h0 is (L*D, N, H)
         torch.Size([1, 2, 4])
         """
