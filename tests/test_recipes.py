@@ -9,7 +9,7 @@ import warnings
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -168,8 +168,24 @@ def _build(c: dict) -> nn.Module:
     return nn.RNN(c["input_size"], h, nonlinearity=fam[4:], **kw)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_BASE = {
+    "family": "LSTM", "cell": False, "input_size": 3, "hidden_size": 5, "num_layers": 2,
+    "bidirectional": True, "proj": 2, "bias": True, "batch_first": True, "scheme": "chrono",
+    "seed": 1,
+}  # fmt: skip
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(configs)
+@example(_BASE)
+@example({**_BASE, "family": "RNN_relu", "scheme": "irnn", "input_size": 5, "proj": 0})
+@example({**_BASE, "family": "GRU", "cell": True, "scheme": "keras", "bias": False})
+@example({**_BASE, "family": "RNN_tanh", "scheme": "uniform_gate"})  # refused: no keep gate
 def test_every_configuration(c: dict) -> None:
     mod = _build(c)
     params_before = {n: (p, p.data_ptr(), p.shape) for n, p in mod.named_parameters()}
@@ -207,3 +223,36 @@ def test_every_configuration(c: dict) -> None:
                 assert torch.all(b.tensor == 0)
             if b.kind == "bias_ih" and b.gate == "f":
                 assert torch.all(b.tensor == 1)
+
+
+_KINDS = st.sampled_from(
+    [None, "orthogonal", "xavier_uniform", ("normal", {"std": 0.2}), 0.25, "zeros"]
+)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    recurrent=_KINDS,
+    gate=st.sampled_from(["i", "f", "g", "o"]),
+    layer=st.integers(0, 1),
+    layer_bias=st.sampled_from([None, 0.5, ("uniform", {"low": -0.1, "high": 0.1})]),
+    tied=st.booleans(),
+)
+@example(recurrent="orthogonal", gate="o", layer=1, layer_bias=0.5, tied=True)
+@example(recurrent=None, gate="f", layer=0, layer_bias=None, tied=False)
+def test_json_round_trip_property(
+    recurrent: object, gate: str, layer: int, layer_bias: object, tied: bool
+) -> None:
+    layers = {layer: {"bias": layer_bias}} if layer_bias is not None else None
+    overrides = {"recurrent": recurrent, "gates": {gate: {"recurrent": "orthogonal"}}}
+    r = rnninit.recipe("chrono" if tied else "orthogonal", layers=layers, **overrides, **(
+        {"max_timescale": 20} if tied else {}
+    ))  # fmt: skip
+    back = _json(r)
+    for f in dataclasses.fields(r):
+        assert getattr(back, f.name) == getattr(r, f.name), f.name
+    a, b = nn.LSTM(3, 4, num_layers=2), nn.LSTM(3, 4, num_layers=2)
+    rnninit.init_(a, r, generator=torch.Generator().manual_seed(2))
+    rnninit.init_(b, back, generator=torch.Generator().manual_seed(2))
+    for (name, p), q in zip(a.named_parameters(), b.parameters(), strict=True):
+        assert torch.equal(p, q), name
