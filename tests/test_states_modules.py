@@ -65,7 +65,7 @@ def test_learned_state_gets_a_gradient_and_training_changes_it() -> None:
 
 def test_learned_noisy_noise_in_training_mean_in_eval() -> None:
     rnn = nn.LSTM(3, 64, num_layers=2)
-    state = InitialState(rnn, "learned_noisy", noise_std=0.2, generator=_gen(0))
+    state = InitialState(rnn, ("learned_noisy", {"noise_std": 0.2}), generator=_gen(0))
     with torch.no_grad():
         state.h0.fill_(0.5)
     h, c = state(256)
@@ -88,7 +88,7 @@ def test_learned_noisy_noise_in_training_mean_in_eval() -> None:
 def test_conditional_state_from_a_context() -> None:
     torch.manual_seed(0)
     rnn = nn.LSTM(3, 8, num_layers=2, bidirectional=True, proj_size=4, batch_first=True)
-    state = InitialState(rnn, "conditional", context_size=10)
+    state = InitialState(rnn, ("conditional", {"context_size": 10}))
     ctx = torch.randn(5, 10)
     h, c = state(ctx)
     assert h.shape == (4, 5, 4) and c.shape == (4, 5, 8)
@@ -107,12 +107,12 @@ def test_conditional_state_from_a_context() -> None:
     out.sum().backward()
     assert state.proj_h.weight.grad is not None and state.proj_h.weight.grad.abs().sum() > 0
     assert state.proj_c.weight.grad is not None
-    linear = InitialState(rnn, "conditional", context_size=10, activation="identity")
+    linear = InitialState(rnn, ("conditional", {"context_size": 10, "activation": "identity"}))
     assert torch.allclose(linear(ctx[0])[0], linear.proj_h(ctx[0]).view(4, 4))
 
 
 def test_conditional_context_errors() -> None:
-    state = InitialState(nn.GRU(3, 8), "conditional", context_size=10)
+    state = InitialState(nn.GRU(3, 8), ("conditional", {"context_size": 10}))
     with pytest.raises(StateShapeError) as err:
         state(torch.randn(5, 7))
     assert "(N, 10)" in str(err.value) and "got (5, 7)" in str(err.value)
@@ -131,7 +131,7 @@ def test_conditional_context_errors() -> None:
 def test_cells(cell_cls: type[nn.Module], kind: str) -> None:
     cell = cell_cls(3, 6)
     params = {"context_size": 2} if kind == "conditional" else {}
-    state = InitialState(cell, kind, **params)
+    state = InitialState(cell, (kind, params))
     arg: object = torch.randn(4, 2) if kind == "conditional" else 4
     built = state(arg)  # type: ignore[arg-type]
     parts = built if isinstance(built, tuple) else (built,)
@@ -165,14 +165,14 @@ def test_call_errors() -> None:
         InitialState(nn.GRU(3, 8), "normal", generator=1)  # type: ignore[arg-type]
 
 
-def test_initial_state_accepts_an_initial_state_module_as_kind() -> None:
+def test_initial_state_accepts_an_initial_state_module_as_init() -> None:
     rnn = nn.LSTM(3, 8)
     state = InitialState(rnn, "learned")
     with torch.no_grad():
         state.h0.fill_(0.3)
-    h, _ = initial_state(rnn, like=torch.randn(5, 2, 3), kind=state)
+    h, _ = initial_state(rnn, state, like=torch.randn(5, 2, 3))
     assert h.shape == (1, 2, 8) and torch.all(h == 0.3)
     with pytest.raises(InitializerError, match="do not fit"):
-        initial_state(nn.LSTM(3, 9), 2, kind=state)
-    with pytest.raises(TypeError, match="parameters"):
-        initial_state(rnn, 2, kind=state, std=1.0)
+        initial_state(nn.LSTM(3, 9), state, 2)
+    with pytest.raises(TypeError, match="eval_random"):
+        initial_state(rnn, state, 2, eval_random=True)

@@ -67,10 +67,10 @@ def test_construction_errors_and_forwarded_attributes() -> None:
         Recurrent(nn.Linear(IN, H))  # type: ignore[arg-type]
     with pytest.raises(InitializerError, match="do not fit"):
         Recurrent(nn.GRU(IN, H), InitialState(nn.GRU(IN, H + 1)))
-    with pytest.raises(TypeError, match="initial_state must be"):
-        Recurrent(nn.GRU(IN, H), 3)  # type: ignore[arg-type]
+    with pytest.raises(InitializerError, match="not an initializer"):
+        Recurrent(nn.GRU(IN, H), object())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="not to Recurrent"):
-        Recurrent(nn.GRU(IN, H), InitialState(nn.GRU(IN, H)), std=0.1)
+        Recurrent(nn.GRU(IN, H), InitialState(nn.GRU(IN, H)), generator=torch.Generator())
     rec = Recurrent(nn.GRU(IN, H, num_layers=2, batch_first=True))
     assert (rec.hidden_size, rec.num_layers, rec.batch_first) == (H, 2, True)
     rec.flatten_parameters()  # no-op on CPU, but part of the drop-in surface
@@ -243,13 +243,13 @@ def test_eval_mode_is_deterministic_unless_asked() -> None:
     torch.manual_seed(0)
     rnn = nn.GRU(IN, H)
     x = torch.randn(4, 3, IN)
-    rec = Recurrent(rnn, "normal", std=0.5).eval()
+    rec = Recurrent(rnn, ("normal", {"std": 0.5})).eval()
     ref, _ = rnn(x)
     assert torch.equal(rec(x)[0], ref)
     assert torch.equal(rec(x)[0], rec(x)[0])
-    loose = Recurrent(rnn, "normal", std=0.5, eval_random=True).eval()
+    loose = Recurrent(rnn, ("normal", {"std": 0.5}), eval_random=True).eval()
     assert not torch.equal(loose(x)[0], loose(x)[0])
-    noisy = Recurrent(rnn, "learned_noisy", noise_std=0.5)
+    noisy = Recurrent(rnn, ("learned_noisy", {"noise_std": 0.5}))
     _randomize(noisy)
     train_out = noisy(x)[0]
     noisy.eval()
@@ -268,7 +268,7 @@ def test_random_kind_is_reproducible_with_a_generator() -> None:
 
 def test_conditional_recurrent() -> None:
     torch.manual_seed(0)
-    rec = Recurrent(nn.LSTM(IN, H, batch_first=True), "conditional", context_size=5)
+    rec = Recurrent(nn.LSTM(IN, H, batch_first=True), ("conditional", {"context_size": 5}))
     x, ctx = torch.randn(4, 6, IN), torch.randn(4, 5)
     out, _ = rec(x, context=ctx)
     ref, _ = rec.rnn(x, rec.initial_state(ctx))
@@ -285,7 +285,7 @@ def test_conditional_recurrent() -> None:
         rec(x, rec.initial_state(ctx), context=ctx)
     with pytest.raises(TypeError, match="context= is for"):
         Recurrent(nn.GRU(IN, H))(torch.randn(2, 4, IN), context=ctx)
-    stateful = Recurrent(nn.GRU(IN, H), "conditional", stateful=True, context_size=5)
+    stateful = Recurrent(nn.GRU(IN, H), ("conditional", {"context_size": 5}), stateful=True)
     stateful(torch.randn(2, 4, IN), context=ctx)
     stateful(torch.randn(2, 4, IN))  # carried: no context needed
     stateful.reset([1])

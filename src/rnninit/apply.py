@@ -5,24 +5,33 @@ block) or per whole parameter, checks every operation against its target's shape
 value is written, then writes in place under ``torch.no_grad()`` into the existing Parameters
 (never replacing them, so cuDNN's flat weight buffer stays valid), in the order of
 ``module.parameters()``. Should anything still fail while writing (a user callable raising, say),
-every parameter is restored bit for bit.
+every parameter is restored bit for bit. Gate rows and the equations: :mod:`rnninit.layouts`.
+
+>>> import torch
+>>> gru = init_(torch.nn.GRU(3, 4), "chrono", max_timescale=50, generator=torch.Generator())
+>>> z = gru.bias_ih_l0[4:8] + gru.bias_hh_l0[4:8]  # GRU rows r, z, n: z is H:2H
+>>> bool((z >= 0).all() and (z <= torch.log(torch.tensor(49.0))).all())
+True
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import torch
 from torch import nn
+from typing_extensions import Unpack
 
 from .errors import InitializerError, SchemeError
-from .layouts import ParamRef, find_recurrent, layout_of, parameters_of
+from .layouts import ParamRef, _legacy_weight_norm, find_recurrent, layout_of, parameters_of
+from .overrides import Explicit, split_overrides
+from .parametrized import check_writable, write_effective
 from .recipes import Recipe
-from .registry import REQUIRED, Init, call_init
-from .schemes import recipe
+from .registry import Init, call_init, dry_run
+from .schemes import InitKwargs, recipe
 
 __all__ = ["SCHEME_ATTRIBUTE", "SchemeWarning", "init_"]
 
@@ -31,11 +40,18 @@ SCHEME_ATTRIBUTE = "_rnninit_scheme"
 
 M = TypeVar("M", bound=nn.Module)
 _ZERO = Init("zeros")
-_BIAS_KEYS = ("bias", "bias_hn", "bias_ih", "bias_hh")
 
 
 class SchemeWarning(UserWarning):
-    """A scheme applied to a layer type it was not designed for (e.g. ``irnn`` on an LSTM)."""
+    """A scheme applied to a layer type it was not designed for (e.g. ``irnn`` on an LSTM).
+
+    >>> import warnings, torch
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = init_(torch.nn.LSTM(3, 3), "irnn")
+    >>> caught[0].category.__name__
+    'SchemeWarning'
+    """
 
 
 @dataclass(frozen=True)
@@ -57,12 +73,14 @@ class _Op:
 
 @dataclass(frozen=True)
 class _Derived:
-    """``b_ih[gate] = -(b_ih[source] + b_hh[source])``, ``b_hh[gate] = 0`` (chrono's b_i)."""
+    """A ``Recipe.tied`` entry on one layer: ``b_ih[gate] = sign * (b_ih[source] +
+    b_hh[source])``, ``b_hh[gate] = 0`` (chrono's ``b_i = -b_f``), after every draw."""
 
     ih: ParamRef
     hh: ParamRef | None
     gate: str
     source: str
+    sign: float
     where: str
 
 
@@ -74,7 +92,11 @@ def _plan_module(name: str, module: nn.Module, r: Recipe) -> tuple[list[_Op], li
     layout = layout_of(module)
     ops: list[_Op] = []
     derived: list[_Derived] = []
-    refs = parameters_of(module, name)
+    # a parametrized weight is drawn into a copy of its effective value, written back later
+    refs = [
+        ref if ref.parametrization is None else replace(ref, param=ref.param.clone())
+        for ref in parameters_of(module, name, parametrized=True)
+    ]
     by_key = {(ref.layer, ref.direction, ref.kind): ref for ref in refs}
 
     def block(ref: ParamRef, gate: str, spec: Init) -> None:
@@ -102,16 +124,14 @@ def _plan_module(name: str, module: nn.Module, r: Recipe) -> tuple[list[_Op], li
                 elif base is not None and not whole_here:
                     block(ref, g, base)
                 continue
+            tie = r.tie(g, "bias")
             eff = _gate_spec(r, g, "bias") or r.at("bias", ref.layer)
-            if eff is not None:
+            if tie is not None and raw_kind == "bias_ih":
+                hh = by_key.get((ref.layer, ref.direction, "bias_hh"))
+                derived.append(_Derived(ref, hh, g, tie[0], tie[1], f"{ref.name}[gate {g}]"))
+            elif eff is not None:
                 if raw_kind == "bias_ih":
-                    if eff.name == "negative_of" and eff.fn is None:
-                        hh = by_key.get((ref.layer, ref.direction, "bias_hh"))
-                        derived.append(
-                            _Derived(ref, hh, g, str(eff.kwargs["gate"]), f"{ref.name}[gate {g}]")
-                        )
-                    else:
-                        block(ref, g, eff)
+                    block(ref, g, eff)
                 elif not (layout.family == "GRU" and g == "n"):
                     block(ref, g, _ZERO)
             elif base is not None and not whole_here:
@@ -129,21 +149,14 @@ def _plan_module(name: str, module: nn.Module, r: Recipe) -> tuple[list[_Op], li
 
 
 def _check_op(op: _Op) -> None:
-    """Run the initializer on a meta tensor of the target's shape: every check the real call
-    makes (shape, parameters) runs, nothing is drawn or written, the RNG is untouched."""
+    """Run the initializer on a meta tensor of the target's shape (:func:`registry.dry_run`)."""
     spec, shape = op.spec, op.shape()
     reg = spec.registered
-    if reg is None or spec.name == "negative_of":  # callables: guarded by the backup instead
-        return
-    kwargs = {k: v for k, v in reg.params.items() if v is not REQUIRED}
-    kwargs.update(spec.kwargs)
-    for key in reg.context:
-        kwargs[key] = op.ref.layout.hidden_size
     try:
-        reg.fn(torch.empty(shape, device="meta"), generator=None, **kwargs)
+        dry_run(spec, shape, {"hidden_size": op.ref.layout.hidden_size})
     except (InitializerError, ValueError, ZeroDivisionError) as exc:
         hint = ""
-        if reg.needs_square:
+        if reg is not None and reg.needs_square:
             hint = (
                 " (with proj_size the recurrent blocks are H x proj_size and weight_hr is "
                 "proj_size x H: an identity cannot fit)"
@@ -155,12 +168,19 @@ def _check_op(op: _Op) -> None:
         ) from None
 
 
+def _parametrized(ops: Sequence[_Op], derived: Sequence[_Derived]) -> list[ParamRef]:
+    """The parametrized weights the plan writes, once each, in plan order."""
+    refs = [op.ref for op in ops] + [r for d in derived for r in (d.ih, d.hh) if r is not None]
+    unique = {id(ref): ref for ref in refs if ref.parametrization is not None}
+    return list(unique.values())
+
+
 def _check_derived(d: _Derived, module: nn.Module) -> None:
     gate_names = layout_of(module).gate_names
     if d.source not in gate_names or d.source == d.gate:
-        raise InitializerError(
-            f"'negative_of' on {d.where}: gate={d.source!r} must be another gate of this layer "
-            f"({', '.join(g for g in gate_names if g != d.gate)})"
+        raise SchemeError(
+            f"tied bias on {d.where}: source gate {d.source!r} must be another gate of this "
+            f"layer ({', '.join(g for g in gate_names if g != d.gate)})"
         )
 
 
@@ -187,11 +207,14 @@ def apply_recipe(
     include: str | Sequence[str] | None = None,
     exclude: str | Sequence[str] | None = None,
     generator: torch.Generator | None = None,
-    explicit_gates: Sequence[str] = (),
-    explicit_bias: bool = False,
-    explicit_keep_bias: bool = False,
+    explicit: Explicit | None = None,
 ) -> M:
-    """Apply a :class:`Recipe` to every selected recurrent layer (see :func:`init_`)."""
+    """Apply a :class:`Recipe` to every selected recurrent layer (see :func:`init_`).
+
+    ``explicit`` (:class:`rnninit.overrides.Explicit`) lists what the user asked for, checked
+    against the selected layers before anything is written.
+    """
+    explicit = explicit if explicit is not None else Explicit()
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(
             f"generator must be a torch.Generator or None, got {type(generator).__name__}"
@@ -200,18 +223,18 @@ def apply_recipe(
     _check_device(modules)
     layouts = [layout_of(m) for _, m in modules]
     available = {g for lay in layouts for g in lay.gate_names}
-    for g in explicit_gates:
+    for g in explicit.gates:
         if g not in available:
             fams = ", ".join(
                 sorted({f"{lay.family} ({', '.join(lay.gate_names)})" for lay in layouts})
             )
             raise SchemeError(f"gate {g!r} does not exist in the selected layers: {fams}")
-    if explicit_keep_bias and not any(lay.keep_gate for lay in layouts):
+    if explicit.keep_bias and not any(lay.keep_gate for lay in layouts):
         fams = ", ".join(sorted({lay.family for lay in layouts}))
         raise SchemeError(
             f"forget_bias applies to LSTM 'f' and GRU 'z'; the selected layers are {fams}"
         )
-    if explicit_bias and not any(lay.bias for lay in layouts):
+    if explicit.bias and not any(lay.bias for lay in layouts):
         raise SchemeError("a bias was given, but every selected layer has bias=False")
     for name, mod in modules:
         family, token = _token(mod)
@@ -228,6 +251,10 @@ def apply_recipe(
             _check_op(op)
         for d in derived:
             _check_derived(d, mod)
+        for ref in _parametrized(ops, derived):
+            writes = [(op.rows, op.spec) for op in ops if op.ref is ref]
+            writes += [(None, Init("zeros")) for d in derived if ref in (d.ih, d.hh)]
+            check_writable(ref, writes)
         plans.append((ops, derived))
     for name, mod in modules:
         family, token = _token(mod)
@@ -238,7 +265,12 @@ def apply_recipe(
                 SchemeWarning,
                 stacklevel=3,
             )
-    backup = [(p, p.detach().clone()) for _, m in modules for p in m.parameters(recurse=False)]
+    # parameters, parametrization originals and buffers (orthogonal's base), and the legacy
+    # weight-norm attributes, restored bit for bit if anything fails while writing
+    backup = [(t, t.detach().clone()) for _, m in modules for t in (*m.parameters(), *m.buffers())]
+    attrs = [
+        (m, n, getattr(m, n)) for _, m in modules for n in _legacy_weight_norm(m) if hasattr(m, n)
+    ]
     try:
         with torch.no_grad():
             for (_, mod), (ops, derived) in zip(modules, plans, strict=True):
@@ -252,11 +284,15 @@ def apply_recipe(
                     if d.hh is not None:
                         value += d.hh.param[src]
                         d.hh.param[lay.gate_slice(d.gate)].zero_()
-                    d.ih.param[lay.gate_slice(d.gate)].copy_(-value)
+                    d.ih.param[lay.gate_slice(d.gate)].copy_(value * d.sign)
+                for ref in _parametrized(ops, derived):
+                    write_effective(ref, ref.param)
     except BaseException:
         with torch.no_grad():
-            for p, saved in backup:
-                p.copy_(saved)
+            for t, saved in backup:
+                t.copy_(saved)
+            for m, n, value in attrs:
+                setattr(m, n, value)
         raise
     for _, mod in modules:
         # a plain attribute (not in state_dict) so rnninit.check can tell a deliberate scheme,
@@ -269,19 +305,10 @@ def init_(
     module: M,
     scheme: str | Recipe | Mapping[str, Any] | None = None,
     *,
-    input: object = None,
-    recurrent: object = None,
-    projection: object = None,
-    bias: object = None,
-    bias_hn: object = None,
-    gates: Mapping[str, Mapping[str, object]] | None = None,
-    forget_bias: object = None,
-    whole: Sequence[str] | None = None,
-    layers: Mapping[int, Mapping[str, object]] | None = None,
     include: str | Sequence[str] | None = None,
     exclude: str | Sequence[str] | None = None,
     generator: torch.Generator | None = None,
-    **scheme_params: Any,
+    **overrides: Unpack[InitKwargs],
 ) -> M:
     """Initialize every recurrent layer in ``module`` gate by gate, in place; return ``module``.
 
@@ -290,63 +317,48 @@ def init_(
         scheme: a name from :data:`rnninit.SCHEMES` (``"orthogonal"``, ``"chrono"``, ``"keras"``,
             ...), a :class:`Recipe`, or a recipe dict. ``None`` keeps every parameter and applies
             only the overrides.
-        input, recurrent, projection: initializer for ``weight_ih`` / ``weight_hh`` /
-            ``weight_hr``, applied per gate block (a name, a number, ``(name, kwargs)``, a dict
-            or a callable on a tensor).
-        bias: the effective gate bias ``b_ih + b_hh`` (written into ``b_ih``, ``b_hh`` zeroed),
-            for every gate; GRU's ``b_hn`` is set by ``bias_hn`` (default 0).
-        gates: per-gate overrides, e.g. ``{"f": {"bias": 1.0, "recurrent": "orthogonal"}}``.
-        forget_bias: shortcut for the effective bias of LSTM ``f`` and GRU ``z`` (the keep gate).
-        whole: matrix kinds to initialize over the whole stacked matrix instead of per block.
-        layers: per-layer overrides by layer index, e.g. ``{0: {"recurrent": "identity"}}``
-            (precedence: ``gates`` > ``layers`` > the scheme).
-        include, exclude: glob patterns on qualified module names choosing the layers.
+        include, exclude: glob patterns on qualified module names choosing the layers (a
+            ``torch.compile``'d model matches with or without its ``_orig_mod.`` prefix).
         generator: a ``torch.Generator`` for reproducible draws (same seed, same bits).
-        scheme_params: the scheme's parameters, e.g. ``max_timescale=`` for ``"chrono"``.
+        overrides: the override keywords of :class:`rnninit.overrides.Overrides` (``input``,
+            ``recurrent``, ``projection``, ``bias``, ``bias_hn``, ``gates``, ``forget_bias``,
+            ``whole``, ``layers``) and the scheme's parameters (``max_timescale=`` for
+            ``"chrono"``, ...). ``bias`` is the effective gate bias ``b_ih + b_hh`` (written into
+            ``b_ih``, ``b_hh`` zeroed); precedence ``gates`` > ``layers`` > the scheme.
+
+    The equations and gate rows are in :mod:`rnninit.layouts`; the schemes in
+    ``docs/recipes.md``. Parametrized weights (``torch.nn.utils.parametrize``, e.g.
+    ``weight_norm``, and the legacy ``weight_norm`` hook) are initialized through their
+    ``right_inverse`` so that the *effective* weight gets the scheme; a parametrization that
+    cannot hold it (e.g. ``orthogonal`` on a per-gate orthogonal stack) raises before anything
+    is written.
 
     Raises:
         UnknownNameError: unknown scheme, initializer, gate or keyword (nearest name suggested).
         SchemeError, InitializerError, NoRecurrentModuleError, TypeError: the call cannot apply.
         On any error the module is left bit-identical to before.
+
+    >>> lstm = torch.nn.LSTM(3, 4)
+    >>> _ = init_(lstm, "orthogonal", forget_bias=2.0, generator=torch.Generator().manual_seed(0))
+    >>> (lstm.bias_ih_l0[4:8] + lstm.bias_hh_l0[4:8]).tolist()  # rows H:2H, the forget gate
+    [2.0, 2.0, 2.0, 2.0]
     """
-    overrides: dict[str, Any] = {
-        k: v
-        for k, v in {
-            "input": input,
-            "recurrent": recurrent,
-            "projection": projection,
-            "bias": bias,
-            "bias_hn": bias_hn,
-            "gates": gates,
-            "forget_bias": forget_bias,
-            "whole": tuple(whole) if whole is not None else None,
-            "layers": layers,
-        }.items()
-        if v is not None
-    }
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    given, scheme_params = split_overrides(overrides)
     if scheme is None:
-        if not overrides and not scheme_params:
+        if not given and not scheme_params:
             raise SchemeError(
                 "init_ needs a scheme (e.g. init_(model, 'orthogonal')) or at least one override "
                 "(e.g. forget_bias=1.0); with scheme=None only the overrides are applied"
             )
         scheme = "keep"
-    r = recipe(scheme, **overrides, **scheme_params)
-    explicit_bias = (
-        bias is not None
-        or forget_bias is not None
-        or any(k in _BIAS_KEYS for kinds in (gates or {}).values() for k in kinds)
-        or any(k in _BIAS_KEYS for kinds in (layers or {}).values() for k in kinds)
-    )
+    r = recipe(scheme, **given, **scheme_params)
     return apply_recipe(
         module,
         r,
         include=include,
         exclude=exclude,
         generator=generator,
-        explicit_gates=list(gates or {}),
-        explicit_bias=explicit_bias,
-        explicit_keep_bias=forget_bias is not None,
+        explicit=Explicit.of(given),
     )

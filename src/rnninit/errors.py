@@ -3,6 +3,13 @@
 Every error names the argument, what was given and what is valid, so the user knows exactly
 what to change. All of them subclass both :class:`RnnInitError` and the matching builtin
 (``ValueError``, ``TypeError``, ``KeyError``), so existing ``except ValueError`` code works.
+
+>>> from rnninit.errors import UnknownNameError
+>>> err = UnknownNameError("scheme", "orthogonl", ["orthogonal", "keras"])
+>>> print(err)
+scheme='orthogonl' is not known; valid: keras, orthogonal. Did you mean 'orthogonal'?
+>>> isinstance(err, KeyError)
+True
 """
 
 from __future__ import annotations
@@ -22,13 +29,20 @@ __all__ = [
 
 
 class RnnInitError(Exception):
-    """Base class of every error rnninit raises on bad input."""
+    """Base class of every error rnninit raises on bad input.
+
+    >>> issubclass(SchemeError, RnnInitError)
+    True
+    """
 
 
 class UnknownNameError(RnnInitError, KeyError):
     """A name (scheme, initializer, gate, matrix kind, ...) that rnninit does not know.
 
     The message lists the valid names and suggests the nearest one.
+
+    >>> UnknownNameError("gate", "q", ["i", "f"]).valid
+    ['f', 'i']
     """
 
     def __init__(self, argument: str, given: object, valid: Iterable[str]) -> None:
@@ -48,22 +62,56 @@ class UnknownNameError(RnnInitError, KeyError):
 
 
 class NoRecurrentModuleError(RnnInitError, ValueError):
-    """The module (after include/exclude filtering) contains no recurrent layer."""
+    """The module (after include/exclude filtering) contains no recurrent layer.
+
+    >>> import torch, rnninit
+    >>> try:
+    ...     rnninit.init_(torch.nn.Linear(2, 2), "orthogonal")
+    ... except NoRecurrentModuleError as e:
+    ...     print(e)
+    Linear contains no nn.RNN, nn.LSTM, nn.GRU or Cell module
+    """
 
 
 class SchemeError(RnnInitError, ValueError):
-    """A scheme, recipe or override that cannot be applied to the given module."""
+    """A scheme, recipe or override that cannot be applied to the given module.
+
+    >>> import torch, rnninit
+    >>> try:
+    ...     rnninit.init_(torch.nn.RNN(2, 2), "chrono", max_timescale=10)
+    ... except SchemeError as e:
+    ...     print(str(e)[:40])
+    scheme 'chrono' applies to LSTM, GRU lay
+    """
 
 
 class InitializerError(RnnInitError, ValueError):
-    """An initializer specification that is malformed or cannot fit its target tensor."""
+    """An initializer specification that is malformed or cannot fit its target tensor.
+
+    >>> import rnninit
+    >>> try:
+    ...     rnninit.recipe("orthogonal", recurrent=("orthogonal", {"gian": 2.0}))
+    ... except InitializerError as e:
+    ...     print(str(e).split(";")[0])
+    recurrent: initializer 'orthogonal' takes no parameter 'gian'
+    """
 
 
 class StateShapeError(RnnInitError, ValueError):
-    """An initial state whose shape does not match what the recurrent module expects."""
+    """An initial state whose shape does not match what the recurrent module expects.
+
+    >>> issubclass(StateShapeError, ValueError)
+    True
+    """
 
 
 def nearest(given: str, valid: Iterable[str]) -> str | None:
-    """Return the valid name closest to ``given`` (difflib ratio >= 0.5), or ``None``."""
+    """Return the valid name closest to ``given`` (difflib ratio >= 0.5), or ``None``.
+
+    >>> nearest("xavier_unifrom", ["xavier_uniform", "orthogonal"])
+    'xavier_uniform'
+    >>> nearest("zzz", ["orthogonal"]) is None
+    True
+    """
     matches = difflib.get_close_matches(given, list(valid), n=1, cutoff=0.5)
     return matches[0] if matches else None

@@ -11,6 +11,15 @@ Fans follow ``torch.nn.init``: for a ``(rows, cols)`` matrix ``fan_in = cols`` a
 ``fan_out = rows``. Applied per gate block by :func:`rnninit.init_`, a block of an LSTM
 ``weight_ih`` is ``(H, in)``, so ``fan_out = H``; applied to the whole stacked matrix it is
 ``4H`` (this is what Keras does on its ``(in, 4H)`` kernel).
+
+>>> import torch
+>>> from rnninit import initializers as I
+>>> w = torch.empty(8, 4)  # a (rows, cols) matrix: fan_in = cols, fan_out = rows
+>>> I.fans(w)
+(4, 8)
+>>> q = I.orthogonal_(torch.empty(4, 4), generator=torch.Generator().manual_seed(0))
+>>> bool(torch.allclose(q @ q.T, torch.eye(4), atol=1e-6))
+True
 """
 
 from __future__ import annotations
@@ -71,6 +80,9 @@ def fans(tensor: torch.Tensor) -> tuple[int, int]:
 
     ``fan_in = size(1) * prod(shape[2:])``, ``fan_out = size(0) * prod(shape[2:])``; needs at
     least 2 dimensions.
+
+    >>> fans(torch.empty(12, 3))
+    (3, 12)
     """
     if tensor.dim() < 2:
         raise InitializerError(
@@ -81,13 +93,21 @@ def fans(tensor: torch.Tensor) -> tuple[int, int]:
 
 
 def zeros_(tensor: torch.Tensor) -> torch.Tensor:
-    """Fill with 0."""
+    """Fill with 0.
+
+    >>> zeros_(torch.ones(2)).tolist()
+    [0.0, 0.0]
+    """
     with torch.no_grad():
         return tensor.zero_()
 
 
 def constant_(tensor: torch.Tensor, value: float) -> torch.Tensor:
-    """Fill with ``value``."""
+    """Fill with ``value``.
+
+    >>> constant_(torch.empty(2), 0.5).tolist()
+    [0.5, 0.5]
+    """
     with torch.no_grad():
         return tensor.fill_(value)
 
@@ -98,7 +118,12 @@ def uniform_(
     high: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Fill with draws from ``U(low, high)`` (``torch.nn.init.uniform_``)."""
+    """Fill with draws from ``U(low, high)`` (``torch.nn.init.uniform_``).
+
+    >>> t = uniform_(torch.empty(1000), -0.1, 0.3, torch.Generator().manual_seed(0))
+    >>> bool(t.min() >= -0.1 and t.max() <= 0.3)
+    True
+    """
     if not high >= low:
         raise InitializerError(f"uniform needs low <= high, got low={low}, high={high}")
     return _write(tensor, _empty_like(tensor, generator).uniform_(low, high, generator=generator))
@@ -110,7 +135,12 @@ def normal_(
     std: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Fill with draws from ``N(mean, std^2)`` (``torch.nn.init.normal_``)."""
+    """Fill with draws from ``N(mean, std^2)`` (``torch.nn.init.normal_``).
+
+    >>> t = normal_(torch.empty(10000), 1.0, 0.5, torch.Generator().manual_seed(0))
+    >>> round(t.mean().item(), 1), round(t.std().item(), 1)
+    (1.0, 0.5)
+    """
     if not std >= 0:
         raise InitializerError(f"normal needs std >= 0, got std={std}")
     return _write(tensor, _empty_like(tensor, generator).normal_(mean, std, generator=generator))
@@ -129,6 +159,11 @@ def truncated_normal_(
     ``a`` and ``b`` are in units of ``std`` (TensorFlow/Sonnet/Keras truncate at 2 std). Drawn by
     inverse-CDF sampling: ``x = mean + std * sqrt(2) * erfinv(2u - 1)`` with
     ``u ~ U(Phi(a), Phi(b))``, computed in float64 so the tails are exact.
+
+    >>> g = torch.Generator().manual_seed(0)
+    >>> t = truncated_normal_(torch.empty(1000), std=2.0, generator=g)
+    >>> bool(t.abs().max() <= 4.0)
+    True
     """
     if not std >= 0 or not b > a:
         raise InitializerError(f"truncated_normal needs std >= 0 and a < b, got {std}, {a}, {b}")
@@ -143,22 +178,42 @@ def truncated_normal_(
 
 
 def xavier_uniform_(
-    tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
+    tensor: torch.Tensor,
+    gain: float = 1.0,
+    generator: torch.Generator | None = None,
+    *,
+    fans: tuple[int, int] | None = None,
 ) -> torch.Tensor:
     """Glorot/Xavier uniform (Glorot & Bengio 2010; Keras ``glorot_uniform``).
 
-    ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+    ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``. ``fans`` overrides the
+    tensor's own ``(fan_in, fan_out)``: an initial state of width ``W`` uses ``(W, W)``.
+
+    >>> t = xavier_uniform_(torch.empty(300, 200), generator=torch.Generator().manual_seed(0))
+    >>> bool(t.abs().max() <= (6 / 500) ** 0.5)
+    True
     """
-    fan_in, fan_out = fans(tensor)
+    fan_in, fan_out = fans if fans is not None else _fans(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(
-    tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
+    tensor: torch.Tensor,
+    gain: float = 1.0,
+    generator: torch.Generator | None = None,
+    *,
+    fans: tuple[int, int] | None = None,
 ) -> torch.Tensor:
-    """Glorot/Xavier normal: ``N(0, std^2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
-    fan_in, fan_out = fans(tensor)
+    """Glorot/Xavier normal: ``N(0, std^2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``
+    (Glorot & Bengio 2010). ``fans`` overrides the tensor's own, as for :func:`xavier_uniform_`.
+
+    >>> g = torch.Generator().manual_seed(0)
+    >>> t = xavier_normal_(torch.empty(8, 64), fans=(64, 64), generator=g)
+    >>> round(t.std().item(), 1)  # 1 / sqrt(64)
+    0.1
+    """
+    fan_in, fan_out = fans if fans is not None else _fans(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
@@ -171,6 +226,10 @@ def kaiming_uniform_(
     """He/Kaiming uniform (He et al. 2015): ``U(-a, a)``, ``a = gain * sqrt(3 / fan)``.
 
     ``gain = torch.nn.init.calculate_gain(nonlinearity)``; ``fan`` is ``fan_in`` or ``fan_out``.
+
+    >>> t = kaiming_uniform_(torch.empty(50, 20), generator=torch.Generator().manual_seed(0))
+    >>> bool(t.abs().max() <= (2 ** 0.5) * (3 / 20) ** 0.5)  # relu gain sqrt(2), fan_in 20
+    True
     """
     fan = _fan_by_mode(tensor, mode)
     bound = _gain(nonlinearity) * math.sqrt(3.0 / fan)
@@ -183,7 +242,12 @@ def kaiming_normal_(
     mode: str = "fan_in",
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """He/Kaiming normal (He et al. 2015): ``N(0, std^2)``, ``std = gain / sqrt(fan)``."""
+    """He/Kaiming normal (He et al. 2015): ``N(0, std^2)``, ``std = gain / sqrt(fan)``.
+
+    >>> t = kaiming_normal_(torch.empty(400, 50), generator=torch.Generator().manual_seed(0))
+    >>> round(t.std().item(), 1)  # sqrt(2) / sqrt(50)
+    0.2
+    """
     fan = _fan_by_mode(tensor, mode)
     return normal_(tensor, 0.0, _gain(nonlinearity) / math.sqrt(fan), generator)
 
@@ -193,6 +257,9 @@ def _gain(nonlinearity: str) -> float:
         return torch.nn.init.calculate_gain(nonlinearity)  # type: ignore[arg-type]
     except ValueError as exc:
         raise InitializerError(f"nonlinearity={nonlinearity!r}: {exc}") from None
+
+
+_fans = fans
 
 
 def _fan_by_mode(tensor: torch.Tensor, mode: str) -> int:
@@ -210,6 +277,10 @@ def lecun_normal_(tensor: torch.Tensor, generator: torch.Generator | None = None
     A normal truncated at 2 std with ``std = sqrt(1 / fan_in) / 0.87962566``, so that the
     truncated draw has variance ``1 / fan_in`` (Flax ``linen.initializers.lecun_normal``,
     the default ``kernel_init`` of Flax's recurrent cells).
+
+    >>> t = lecun_normal_(torch.empty(400, 25), generator=torch.Generator().manual_seed(0))
+    >>> round(t.std().item(), 1)  # 1 / sqrt(25)
+    0.2
     """
     fan_in, _ = fans(tensor)
     return truncated_normal_(
@@ -225,6 +296,11 @@ def fan_in_truncated_normal_(
     The ``stddev`` is that of the normal *before* truncation at 2 std (TensorFlow's
     ``truncated_normal``), so the draw's own std is ``0.88 * stddev`` (Sonnet ``recurrent.py``:
     ``w_i`` uses ``1/sqrt(input_size)``, ``w_h`` uses ``1/sqrt(hidden_size)``).
+
+    >>> g = torch.Generator().manual_seed(0)
+    >>> t = fan_in_truncated_normal_(torch.empty(400, 100), generator=g)
+    >>> round(t.std().item(), 2)  # 0.88 / sqrt(100)
+    0.09
     """
     fan_in, _ = fans(tensor)
     return truncated_normal_(tensor, 0.0, scale / math.sqrt(fan_in), -2, 2, generator)
@@ -239,6 +315,10 @@ def orthogonal_(
     ``Q <- Q * sign(diag(R))`` so ``Q`` is Haar-distributed, transpose if ``r < c``; scale by
     ``gain``. Rows (if ``r <= c``) or columns (if ``r >= c``) are orthonormal. The QR runs in
     float32 or float64, whatever the tensor's dtype.
+
+    >>> q = orthogonal_(torch.empty(3, 5), gain=2.0, generator=torch.Generator().manual_seed(0))
+    >>> bool(torch.allclose(q @ q.T, 4 * torch.eye(3), atol=1e-5))
+    True
     """
     if tensor.dim() != 2:
         raise InitializerError(f"orthogonal needs a 2-D matrix, got shape {tuple(tensor.shape)}")
@@ -260,6 +340,9 @@ def identity_(tensor: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
 
     Unlike ``torch.nn.init.eye_``, a non-square matrix is an error: an identity that does not fit
     is not an identity.
+
+    >>> identity_(torch.empty(2, 2), gain=0.5).tolist()
+    [[0.5, 0.0], [0.0, 0.5]]
     """
     if tensor.dim() != 2 or tensor.shape[0] != tensor.shape[1]:
         raise InitializerError(f"identity needs a square matrix, got shape {tuple(tensor.shape)}")
@@ -274,6 +357,10 @@ def pytorch_default_(
 
     Used by ``reset_parameters()`` of ``nn.RNN/LSTM/GRU`` and the Cells on every parameter,
     biases and ``weight_hr`` included (with ``proj_size`` the bound still uses ``hidden_size``).
+
+    >>> t = pytorch_default_(torch.empty(1000), hidden_size=16, generator=torch.Generator())
+    >>> bool(t.abs().max() <= 0.25)
+    True
     """
     if hidden_size <= 0:
         return zeros_(tensor)
@@ -289,6 +376,10 @@ def chrono_(
     ``b ~ log(U(1, T_max - 1))``: the gate's ``1 / (1 - sigmoid(b)) ~ 1 + U(1, T_max - 1)``, so
     the memory timescales spread between 2 and ``T_max``. Used for the LSTM forget gate (with
     ``b_i = -b_f``) and the GRU update gate ``z``. Needs a finite ``T_max > 2``.
+
+    >>> b = chrono_(torch.empty(1000), 100, torch.Generator().manual_seed(0))
+    >>> bool(b.min() >= 0 and b.max() <= torch.log(torch.tensor(99.0)))
+    True
     """
     if not isinstance(max_timescale, int | float) or not 2 < max_timescale < math.inf:
         raise InitializerError(
@@ -307,6 +398,11 @@ def uniform_gate_(tensor: torch.Tensor, generator: torch.Generator | None = None
     ``u ~ U(1/d, 1 - 1/d)`` and ``b = -log(1/u - 1) = logit(u)`` with ``d = numel`` (the hidden
     size for a gate bias block), so the gate activations ``sigmoid(b) = u`` are uniform over
     ``(1/d, 1 - 1/d)``: timescales from about 1 to about ``d``. Needs ``d >= 2``.
+
+    >>> b = uniform_gate_(torch.empty(10), torch.Generator().manual_seed(0))
+    >>> s = torch.sigmoid(b)
+    >>> bool(s.min() >= 0.1 and s.max() <= 0.9)
+    True
     """
     d = tensor.numel()
     if d < 2:

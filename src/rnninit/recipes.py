@@ -17,17 +17,30 @@ Matrix kinds:
 
 ``whole`` lists the kinds initialized over the whole stacked ``(G*H, ...)`` matrix (Keras,
 PyTorch, folk code); all other kinds are initialized gate block by gate block. ``gates`` maps a
-gate name to per-kind overrides, applied per block after any whole-matrix draw.
+gate name to per-kind overrides, applied per block after any whole-matrix draw; ``layers`` maps
+a layer index to per-kind overrides; ``tied`` derives a gate's effective bias from another
+gate's, after every draw (chrono's ``b_i = -b_f``). Gate names, rows and the equations:
+:mod:`rnninit.layouts`.
+
+>>> import json
+>>> r = Recipe("mine", recurrent=Init("orthogonal"), bias=Init("zeros"),
+...            gates={"f": {"bias": Init("constant", {"value": 1.0})}})
+>>> Recipe.from_dict(json.loads(json.dumps(r.to_dict()))) == r
+True
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
+
+from torch import nn
+from typing_extensions import Unpack
 
 from .errors import SchemeError, UnknownNameError
 from .layouts import GATES
+from .overrides import OVERRIDE_KEYS, Overrides, split_overrides
 from .registry import Init, as_init
 
 __all__ = ["RECIPE_KINDS", "Recipe"]
@@ -52,10 +65,21 @@ _FAMILIES = ("LSTM", "GRU", "RNN")
 class Recipe:
     """An initialization scheme as data. See the module docstring for the kinds.
 
-    ``None`` for a kind means "leave it as it is". ``families`` lists the layer families the
+    ``None`` for a kind means "leave it as it is". ``gates`` maps a gate to per-kind overrides;
+    ``layers`` a layer index to per-kind overrides (precedence: ``gates`` > ``layers`` > the
+    recipe-level kind). ``tied`` derives a gate's effective bias from another gate of the same
+    layer, ``{"i": {"bias": "-f"}}`` meaning ``b_i = -(b_ih[f] + b_hh[f])`` (chrono, Tallec &
+    Ollivier 2018), written after every draw. ``families`` lists the layer families the
     scheme can apply to (others are an error); ``designed_for`` the ones it was published for
     (others get a warning), as ``"LSTM"``, ``"GRU"``, ``"RNN"``, or ``"RNN:relu"``.
     ``params`` records the scheme parameters it was built with; ``source`` cites the origin.
+    Gate names and rows: see :mod:`rnninit.layouts`.
+
+    >>> r = Recipe("mine", recurrent=Init("orthogonal"), tied={"i": {"bias": "-f"}})
+    >>> Recipe.from_dict(r.to_dict()) == r
+    True
+    >>> r.to_dict()["tied"]
+    {'i': {'bias': '-f'}}
     """
 
     name: str
@@ -69,23 +93,72 @@ class Recipe:
     whole: tuple[str, ...] = ()
     gates: Mapping[str, Mapping[str, Init]] = field(default_factory=dict)
     layers: Mapping[int, Mapping[str, Init]] = field(default_factory=dict)
+    tied: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     families: tuple[str, ...] = _FAMILIES
     designed_for: tuple[str, ...] = _FAMILIES
     params: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
 
+    def __call__(self, module: nn.Module) -> None:
+        """Initialize ``module`` if it is a recurrent layer, skip it otherwise: the form
+        ``model.apply(recipe)`` calls (``nn.Module.apply`` visits every submodule).
+
+        Draws use PyTorch's global RNG (seed it with ``torch.manual_seed``); for a
+        ``torch.Generator``, ``include=``/``exclude=`` or a typed error on a model without
+        recurrent layers, use :func:`rnninit.init_`. Other errors are those of ``init_``.
+
+        >>> import torch, rnninit
+        >>> _ = torch.manual_seed(0)
+        >>> model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.GRU(3, 4))
+        >>> _ = model.apply(rnninit.recipe("orthogonal", forget_bias=1.0))
+        >>> (model[1].bias_ih_l0[4:8] + model[1].bias_hh_l0[4:8]).tolist()  # z: rows H:2H
+        [1.0, 1.0, 1.0, 1.0]
+        """
+        from .apply import apply_recipe  # apply builds on recipes: import at call time
+        from .layouts import is_recurrent
+
+        if is_recurrent(module):
+            apply_recipe(module, self)
+
     def kind(self, kind: str) -> Init | None:
-        """The recipe-level initializer of a matrix kind."""
+        """The recipe-level initializer of a matrix kind.
+
+        >>> Recipe("r", bias=Init("zeros")).kind("bias")
+        Init('zeros')
+        """
         value: Init | None = getattr(self, kind)
         return value
 
     def at(self, kind: str, layer: int) -> Init | None:
         """The initializer of a matrix kind in ``layer``: a ``layers`` override, else the
-        recipe-level one."""
+        recipe-level one.
+
+        >>> r = Recipe("r", recurrent=Init("orthogonal"), layers={1: {"recurrent": Init("zeros")}})
+        >>> r.at("recurrent", 0), r.at("recurrent", 1)
+        (Init('orthogonal'), Init('zeros'))
+        """
         return self.layers.get(layer, {}).get(kind) or self.kind(kind)
 
+    def tie(self, gate: str, kind: str = "bias") -> tuple[str, float] | None:
+        """``(source gate, sign)`` when ``kind`` of ``gate`` is derived, else ``None``.
+
+        >>> Recipe("r", tied={"i": {"bias": "-f"}}).tie("i")
+        ('f', -1.0)
+        """
+        text = self.tied.get(gate, {}).get(kind)
+        if text is None:
+            return None
+        return (text[1:], -1.0) if text.startswith("-") else (text, 1.0)
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (JSON/YAML-ready) that :meth:`from_dict` reads back to an equal recipe."""
+        """Plain data (JSON/YAML-ready) that :meth:`from_dict` reads back to an equal recipe.
+
+        Every field is written (layer keys become strings in JSON; :meth:`from_dict` reads
+        them back as ints).
+
+        >>> sorted(Recipe("r").to_dict())[:5]
+        ['designed_for', 'families', 'gates', 'layers', 'name']
+        """
         out: dict[str, Any] = {"name": self.name}
         for k in RECIPE_KINDS:
             spec = self.kind(k)
@@ -95,6 +168,10 @@ class Recipe:
         out["gates"] = {
             g: {k: s.to_dict() for k, s in kinds.items()} for g, kinds in self.gates.items()
         }
+        out["layers"] = {
+            n: {k: s.to_dict() for k, s in kinds.items()} for n, kinds in self.layers.items()
+        }
+        out["tied"] = {g: dict(kinds) for g, kinds in self.tied.items()}
         out["families"] = list(self.families)
         out["designed_for"] = list(self.designed_for)
         out["params"] = dict(self.params)
@@ -103,19 +180,14 @@ class Recipe:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Recipe:
-        """Build (and validate) a recipe from :meth:`to_dict` output."""
+        """Build (and validate) a recipe from :meth:`to_dict` output.
+
+        >>> Recipe.from_dict({"name": "r", "layers": {"1": {"recurrent": "identity"}}}).layers
+        {1: {'recurrent': Init('identity')}}
+        """
         if not isinstance(data, Mapping):
             raise SchemeError(f"a recipe dict is needed, got {type(data).__name__}")
-        known = {
-            *RECIPE_KINDS,
-            "name",
-            "whole",
-            "gates",
-            "families",
-            "designed_for",
-            "params",
-            "source",
-        }
+        known = {f.name for f in fields(cls)}
         for key in data:
             if key not in known:
                 raise UnknownNameError("recipe key", key, known)
@@ -126,6 +198,7 @@ class Recipe:
             whole=tuple(data.get("whole", ())),
             gates=_gates(data.get("gates", {}) or {}),
             layers=_layers(data.get("layers", {}) or {}),
+            tied=_tied(data.get("tied", {}) or {}),
             families=tuple(data.get("families", _FAMILIES)),
             designed_for=tuple(data.get("designed_for", _FAMILIES)),
             params=dict(data.get("params", {}) or {}),
@@ -136,56 +209,72 @@ class Recipe:
         return r
 
     def validate(self) -> None:
-        """Check names: kinds, gates, whole kinds, families. Raises on the first problem."""
+        """Check names: kinds, gates, whole kinds, ties, families. Raises on the first problem.
+
+        >>> Recipe("r", tied={"f": {"bias": "-f"}}).validate()
+        Traceback (most recent call last):
+        ...
+        rnninit.errors.SchemeError: tied['f']['bias']='-f': a gate cannot be derived from itself
+        """
         for w in self.whole:
             if w not in _WHOLE_KINDS:
                 raise UnknownNameError("whole", w, _WHOLE_KINDS)
             if self.kind(w) is None:
                 raise SchemeError(f"whole={w!r} names a kind the recipe does not set")
-        for g, kinds in self.gates.items():
+        for g, gate_kinds in self.gates.items():
             if g not in _ALL_GATES:
                 raise UnknownNameError("gates", g, _ALL_GATES)
-            for k in kinds:
+            for k in gate_kinds:
                 if k not in _GATE_KINDS:
                     raise UnknownNameError(f"gates[{g!r}]", k, _GATE_KINDS)
+        _tied(self.tied)
+        for g, tied_kinds in self.tied.items():
+            for k, text in tied_kinds.items():
+                source = text.lstrip("-")
+                if self.tie(source, k) is not None:
+                    raise SchemeError(
+                        f"tied[{g!r}][{k!r}]={text!r}: gate {source!r} is itself derived; "
+                        "derive from a drawn gate"
+                    )
+                if k in self.gates.get(g, {}):
+                    raise SchemeError(
+                        f"gate {g!r} {k} is both set by gates= and derived by tied=; keep one"
+                    )
         for fam in (*self.families, *(d.split(":")[0] for d in self.designed_for)):
             if fam not in _FAMILIES:
                 raise UnknownNameError("families", fam, _FAMILIES)
 
-    def with_overrides(
-        self,
-        *,
-        input: object = None,
-        recurrent: object = None,
-        projection: object = None,
-        bias: object = None,
-        bias_hn: object = None,
-        gates: Mapping[str, Mapping[str, object]] | None = None,
-        forget_bias: object = None,
-        whole: tuple[str, ...] | list[str] | None = None,
-        layers: Mapping[int, Mapping[str, object]] | None = None,
-    ) -> Recipe:
-        """A copy with user overrides (see :func:`rnninit.init_`).
+    def with_overrides(self, **overrides: Unpack[Overrides]) -> Recipe:
+        """A copy with user overrides (the keywords of :class:`rnninit.overrides.Overrides`).
 
         A kind given here is applied per gate block (it leaves ``whole``) unless ``whole`` says
         otherwise; ``bias`` replaces raw ``bias_ih``/``bias_hh``; ``gates`` merge per gate and
-        kind; ``forget_bias`` sets the effective bias of LSTM ``f`` and GRU ``z``; ``layers``
-        merge per layer index and kind (``{1: {"recurrent": "identity"}}``).
+        kind (a gate bias given here replaces a ``tied`` one); ``forget_bias`` sets the
+        effective bias of LSTM ``f`` and GRU ``z``; ``layers`` merge per layer index and kind.
+
+        >>> r = Recipe("r", recurrent=Init("orthogonal"), whole=("recurrent",))
+        >>> r.with_overrides(recurrent="identity", forget_bias=1.0).whole
+        ()
         """
+        given, unknown = split_overrides(overrides)
+        if unknown:
+            raise UnknownNameError("keyword", next(iter(unknown)), OVERRIDE_KEYS)
         changes: dict[str, Any] = {}
         new_whole = list(self.whole)
-        for k, v in (("input", input), ("recurrent", recurrent), ("projection", projection)):
+        for k in ("input", "recurrent", "projection"):
+            v = given.get(k)
             if v is not None:
                 changes[k] = as_init(v, k)
                 if k in new_whole:
                     new_whole.remove(k)
-        if bias is not None:
-            changes["bias"] = as_init(bias, "bias")
+        if "bias" in given:
+            changes["bias"] = as_init(given["bias"], "bias")
             changes["bias_ih"] = changes["bias_hh"] = None
             new_whole = [w for w in new_whole if w not in ("bias_ih", "bias_hh")]
-        if bias_hn is not None:
-            changes["bias_hn"] = as_init(bias_hn, "bias_hn")
+        if "bias_hn" in given:
+            changes["bias_hn"] = as_init(given["bias_hn"], "bias_hn")
         merged: dict[str, dict[str, Init]] = {g: dict(k) for g, k in self.gates.items()}
+        gates = given.get("gates")
         if gates is not None:
             if not isinstance(gates, Mapping):
                 raise SchemeError(
@@ -193,16 +282,23 @@ class Recipe:
                 )
             for g, kinds in _gates(gates).items():
                 merged.setdefault(g, {}).update(kinds)
-        if forget_bias is not None:
-            fb = as_init(forget_bias, "forget_bias")
+        if "forget_bias" in given:
+            fb = as_init(given["forget_bias"], "forget_bias")
             for g in ("f", "z"):
                 merged.setdefault(g, {})["bias"] = fb
         changes["gates"] = merged
+        tied = {
+            g: {k: t for k, t in kinds.items() if k not in merged.get(g, {})}
+            for g, kinds in self.tied.items()
+        }
+        changes["tied"] = {g: kinds for g, kinds in tied.items() if kinds}
+        layers = given.get("layers")
         if layers is not None:
             per_layer: dict[int, dict[str, Init]] = {n: dict(k) for n, k in self.layers.items()}
             for n, kinds in _layers(layers).items():
                 per_layer.setdefault(n, {}).update(kinds)
             changes["layers"] = per_layer
+        whole = given.get("whole")
         changes["whole"] = tuple(whole) if whole is not None else tuple(new_whole)
         out = replace(self, **changes)
         out.validate()
@@ -246,4 +342,40 @@ def _layers(data: Mapping[Any, Any]) -> dict[int, dict[str, Init]]:
         if index < 0:
             raise SchemeError(f"layers= keys are layer indices (0, 1, ...), got {n!r}")
         out[index] = _kind_map(kinds, RECIPE_KINDS, f"layers[{index}]", "{'recurrent': 'identity'}")
+    return out
+
+
+#: Kinds a ``tied`` entry may derive (the effective gate bias).
+TIED_KINDS: tuple[str, ...] = ("bias",)
+
+
+def _tied(data: object) -> dict[str, dict[str, str]]:
+    """Validate ``{gate: {"bias": "-source"}}``: both gates of one family, not GRU's ``n``."""
+    if not isinstance(data, Mapping):
+        raise SchemeError(f"tied takes a dict like {{'i': {{'bias': '-f'}}}}, got {data!r}")
+    out: dict[str, dict[str, str]] = {}
+    for g, kinds in data.items():
+        if g not in _ALL_GATES:
+            raise UnknownNameError("tied", g, _ALL_GATES)
+        if not isinstance(kinds, Mapping):
+            raise SchemeError(f"tied[{g!r}] takes a dict like {{'bias': '-f'}}, got {kinds!r}")
+        for k, text in kinds.items():
+            if k not in TIED_KINDS:
+                raise UnknownNameError(f"tied[{g!r}]", k, TIED_KINDS)
+            label = f"tied[{g!r}][{k!r}]={text!r}"
+            if not isinstance(text, str):
+                raise SchemeError(f"{label}: give a gate name, '-' for its negative, e.g. '-f'")
+            source = text[1:] if text.startswith("-") else text
+            if source not in _ALL_GATES:
+                raise UnknownNameError(f"tied[{g!r}][{k!r}] source gate", source, _ALL_GATES)
+            if source == g:
+                raise SchemeError(f"{label}: a gate cannot be derived from itself")
+            if not any(g in names and source in names for names in GATES.values()):
+                raise SchemeError(f"{label}: gates {g!r} and {source!r} are not of one family")
+            if "n" in (g, source) and g in GATES["GRU"]:
+                raise SchemeError(
+                    f"{label}: GRU's n bias is split by the reset gate (b_in + r * b_hn) and "
+                    "cannot be tied"
+                )
+            out.setdefault(g, {})[k] = text
     return out

@@ -10,33 +10,62 @@ An initializer can be given as (Keras-style, so a recipe can live in a config fi
   ``generator=`` too if its signature accepts it. Callables cannot be serialized.
 
 :func:`register` adds a name. :data:`INITIALIZERS` lists them.
+
+>>> import torch
+>>> as_init(("normal", {"std": 0.02})), as_init(1.0), as_init({"name": "orthogonal"})
+(Init('normal', std=0.02), Init('constant', value=1.0), Init('orthogonal'))
+>>> INITIALIZERS["chrono"].doc
+'log U(1, T_max - 1) (Tallec & Ollivier 2018)'
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-from . import initializers as I
-from .errors import InitializerError, UnknownNameError
+from .errors import InitializerError, UnknownNameError, nearest
 
-__all__ = ["INITIALIZERS", "Init", "InitLike", "Registered", "as_init", "register"]
+__all__ = [
+    "INITIALIZERS",
+    "NUMBER",
+    "REQUIRED",
+    "Init",
+    "InitLike",
+    "Registered",
+    "as_init",
+    "call_init",
+    "dry_run",
+    "register",
+]
 
 InitFn = Callable[..., Any]
+
+
+#: ``eval_value(params)``: the value a random initial state takes in eval mode (its mean).
+StateMean = Callable[[Mapping[str, Any]], float]
 
 
 @dataclass(frozen=True)
 class Registered:
     """A named initializer: the function, its keyword parameters and what it needs.
 
-    ``params`` maps each accepted keyword to its default (``REQUIRED`` if it has none).
-    ``context`` names values the applier supplies from the module (e.g. ``hidden_size``).
+    ``params`` maps each accepted keyword to its default (:data:`REQUIRED` or :data:`NUMBER`
+    if it has none). ``context`` names values the caller supplies when it knows them:
+    ``hidden_size`` (weights, for ``pytorch_default``) and ``fans`` (initial states:
+    ``(W, W)`` for a state of width ``W``). ``random``: called with ``generator=``.
     ``needs_matrix`` / ``needs_square`` are checked on the target shape before anything is
-    written.
+    written. ``for_states``: usable as an initial state (listed in :data:`rnninit.STATE_KINDS`);
+    ``eval_value`` gives the mean a random state takes in eval mode (``None``: 0).
+
+    >>> INITIALIZERS["uniform"].params
+    {'low': -0.5, 'high': 0.5}
+    >>> INITIALIZERS["uniform"].eval_value({"low": 0.0, "high": 1.0})
+    0.5
     """
 
     name: str
@@ -46,17 +75,59 @@ class Registered:
     random: bool = True
     needs_matrix: bool = False
     needs_square: bool = False
+    for_states: bool = False
+    eval_value: StateMean | None = None
     doc: str = ""
+
+    def call(
+        self,
+        target: torch.Tensor,
+        kwargs: Mapping[str, Any],
+        *,
+        generator: torch.Generator | None,
+        context: Mapping[str, Any],
+    ) -> None:
+        """``fn(target, **defaults, **kwargs, **context)`` (+ ``generator=`` if random)."""
+        full = {k: v for k, v in self.params.items() if not isinstance(v, _Required)}
+        full.update(kwargs)
+        full.update({k: context[k] for k in self.context if k in context})
+        if self.random:
+            self.fn(target, generator=generator, **full)
+        else:
+            self.fn(target, **full)
 
 
 class _Required:
+    def __init__(self, label: str) -> None:
+        self.label = label
+
     def __repr__(self) -> str:
-        return "REQUIRED"
+        return self.label
 
 
-REQUIRED: Any = _Required()
+#: Default of a mandatory parameter (any value).
+REQUIRED: Any = _Required("REQUIRED")
+#: Default of a mandatory numeric parameter (a finite int or float, not a bool).
+NUMBER: Any = _Required("NUMBER")
 
 INITIALIZERS: dict[str, Registered] = {}
+
+
+def _accepts(fn: InitFn, names: tuple[str, ...]) -> list[str]:
+    """The names of ``names`` that ``fn`` cannot take as keywords (``[]`` if unknowable)."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return []
+    kinds = [p.kind for p in sig.parameters.values()]
+    if inspect.Parameter.VAR_KEYWORD in kinds:
+        return []
+    takes = {
+        n
+        for n, p in sig.parameters.items()
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    }
+    return [n for n in names if n not in takes]
 
 
 def register(
@@ -68,126 +139,54 @@ def register(
     random: bool = True,
     needs_matrix: bool = False,
     needs_square: bool = False,
+    for_states: bool = False,
+    eval_value: StateMean | None = None,
     doc: str = "",
 ) -> None:
-    """Register ``fn(tensor, *, generator=None, **params)`` under ``name``.
+    """Register ``fn(tensor, **params)`` under ``name``; it fills ``tensor`` in place.
 
-    ``fn`` must fill ``tensor`` in place. ``params`` gives the accepted keywords with defaults
-    (use :data:`REQUIRED` for mandatory ones).
+    ``params`` gives the accepted keywords with defaults (:data:`REQUIRED` for mandatory ones);
+    ``context`` names values the caller supplies (``hidden_size`` for weights, ``width`` for a
+    state). A random ``fn`` (``random=True``, the default) is called with ``generator=`` and
+    must accept it; a deterministic one (``random=False``) is called without it.
+    ``for_states=True`` makes it an initial-state initializer too; ``eval_value(params)``
+    gives the value such a random state takes in eval mode (its mean; ``None``: 0). The
+    signature is checked here, so a mistake shows at registration.
+
+    >>> def halves_(t, *, generator=None):
+    ...     return t.fill_(0.5)
+    >>> register("halves", halves_)
+    >>> init = as_init("halves")
+    >>> def no_generator_(t):
+    ...     return t.fill_(0.5)
+    >>> register("bad", no_generator_)
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.InitializerError: register('bad'): no_generator_ takes no generator= keyword, ...
+    >>> register("halves_det", no_generator_, random=False)
+    >>> del INITIALIZERS["halves"], INITIALIZERS["halves_det"]
     """
+    if not isinstance(name, str) or not name:
+        raise InitializerError(f"register: name must be a non-empty str, got {name!r}")
+    if not callable(fn):
+        raise InitializerError(f"register({name!r}): fn must be callable, got {fn!r}")
+    label = getattr(fn, "__name__", repr(fn))
+    params = dict(params or {})
+    if random and _accepts(fn, ("generator",)):
+        raise InitializerError(
+            f"register({name!r}): {label} takes no generator= keyword, but random=True means "
+            "every draw must be reproducible with a torch.Generator; add a generator=None "
+            "keyword and draw with it, or pass random=False for a deterministic initializer"
+        )
+    missing = _accepts(fn, (*params, *context))
+    if missing:
+        raise InitializerError(
+            f"register({name!r}): {label} takes no keyword {', '.join(map(repr, missing))}, "
+            f"but params/context declare it"
+        )
     INITIALIZERS[name] = Registered(
-        name, fn, dict(params or {}), context, random, needs_matrix, needs_square, doc
+        name, fn, params, context, random, needs_matrix, needs_square, for_states, eval_value, doc
     )
-
-
-def _gen(fn: Callable[..., torch.Tensor]) -> InitFn:
-    def call(tensor: torch.Tensor, *, generator: torch.Generator | None = None, **kw: Any) -> Any:
-        return fn(tensor, generator=generator, **kw)
-
-    return call
-
-
-def _nogen(fn: Callable[..., torch.Tensor]) -> InitFn:
-    def call(tensor: torch.Tensor, *, generator: torch.Generator | None = None, **kw: Any) -> Any:
-        return fn(tensor, **kw)
-
-    return call
-
-
-register("zeros", _nogen(I.zeros_), random=False, doc="0")
-register("ones", _nogen(lambda t: I.constant_(t, 1.0)), random=False, doc="1")
-register("constant", _nogen(I.constant_), {"value": REQUIRED}, random=False, doc="value")
-register("uniform", _gen(I.uniform_), {"low": REQUIRED, "high": REQUIRED}, doc="U(low, high)")
-register("normal", _gen(I.normal_), {"mean": 0.0, "std": REQUIRED}, doc="N(mean, std^2)")
-register(
-    "truncated_normal",
-    _gen(I.truncated_normal_),
-    {"mean": 0.0, "std": REQUIRED, "a": -2.0, "b": 2.0},
-    doc="N(mean, std^2) truncated to [mean + a std, mean + b std]",
-)
-register(
-    "xavier_uniform",
-    _gen(I.xavier_uniform_),
-    {"gain": 1.0},
-    needs_matrix=True,
-    doc="U(-a, a), a = gain sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010)",
-)
-register(
-    "xavier_normal",
-    _gen(I.xavier_normal_),
-    {"gain": 1.0},
-    needs_matrix=True,
-    doc="N(0, 2 gain^2 / (fan_in + fan_out)) (Glorot & Bengio 2010)",
-)
-INITIALIZERS["glorot_uniform"] = INITIALIZERS["xavier_uniform"]
-INITIALIZERS["glorot_normal"] = INITIALIZERS["xavier_normal"]
-register(
-    "kaiming_uniform",
-    _gen(I.kaiming_uniform_),
-    {"nonlinearity": "relu", "mode": "fan_in"},
-    needs_matrix=True,
-    doc="U(-a, a), a = gain sqrt(3 / fan) (He et al. 2015)",
-)
-register(
-    "kaiming_normal",
-    _gen(I.kaiming_normal_),
-    {"nonlinearity": "relu", "mode": "fan_in"},
-    needs_matrix=True,
-    doc="N(0, gain^2 / fan) (He et al. 2015)",
-)
-register(
-    "lecun_normal",
-    _gen(I.lecun_normal_),
-    needs_matrix=True,
-    doc="truncated N with variance 1/fan_in (Flax/Keras lecun_normal)",
-)
-register(
-    "fan_in_truncated_normal",
-    _gen(I.fan_in_truncated_normal_),
-    {"scale": 1.0},
-    needs_matrix=True,
-    doc="TruncatedNormal(stddev = scale / sqrt(fan_in)) (Sonnet 2)",
-)
-register(
-    "orthogonal",
-    _gen(I.orthogonal_),
-    {"gain": 1.0},
-    needs_matrix=True,
-    doc="(semi-)orthogonal, Haar via QR (Saxe et al. 2014)",
-)
-register(
-    "identity",
-    _nogen(I.identity_),
-    {"gain": 1.0},
-    random=False,
-    needs_matrix=True,
-    needs_square=True,
-    doc="gain * I (IRNN, Le et al. 2015)",
-)
-register(
-    "pytorch_default",
-    _gen(I.pytorch_default_),
-    context=("hidden_size",),
-    doc="U(-1/sqrt(H), 1/sqrt(H)) (torch.nn.RNNBase.reset_parameters)",
-)
-register(
-    "chrono",
-    _gen(I.chrono_),
-    {"max_timescale": REQUIRED},
-    doc="log U(1, T_max - 1) (Tallec & Ollivier 2018)",
-)
-register(
-    "uniform_gate",
-    _gen(I.uniform_gate_),
-    doc="logit U(1/d, 1 - 1/d) (Gu et al. 2020)",
-)
-register(
-    "negative_of",
-    _nogen(lambda t, gate: t),
-    {"gate": REQUIRED},
-    random=False,
-    doc="minus the effective bias of another gate of the same layer (chrono's b_i = -b_f)",
-)
 
 
 def _is_number(value: object) -> bool:
@@ -200,6 +199,12 @@ class Init:
 
     ``Init("normal", {"std": 0.02})``. For a user callable, ``name == "callable"`` and
     :attr:`fn` holds it (such an ``Init`` cannot be written by :meth:`to_dict`).
+
+    >>> spec = Init("normal", {"std": 0.02})
+    >>> spec.to_dict()
+    {'name': 'normal', 'std': 0.02}
+    >>> Init.from_dict(spec.to_dict()) == spec, spec.registered.random
+    (True, True)
     """
 
     name: str
@@ -242,11 +247,12 @@ def _checked(name: str, kwargs: Mapping[str, Any], argument: str) -> Init:
     for key in kwargs:
         if key not in reg.params:
             valid = ", ".join(reg.params) or "none"
+            hint = nearest(str(key), reg.params)
             raise InitializerError(
                 f"{argument}: initializer {name!r} takes no parameter {key!r}; "
-                f"its parameters: {valid}"
+                f"its parameters: {valid}" + (f". Did you mean {hint!r}?" if hint else "")
             )
-    missing = [k for k, v in reg.params.items() if v is REQUIRED and k not in kwargs]
+    missing = [k for k, v in reg.params.items() if isinstance(v, _Required) and k not in kwargs]
     if missing:
         raise InitializerError(
             f"{argument}: initializer {name!r} needs {', '.join(repr(m) for m in missing)}, "
@@ -254,10 +260,15 @@ def _checked(name: str, kwargs: Mapping[str, Any], argument: str) -> Init:
         )
     for key, value in kwargs.items():
         default = reg.params[key]
-        if _is_number(default) and not _is_number(value):
-            raise InitializerError(
-                f"{argument}: parameter {key!r} of {name!r} must be a number, got {value!r}"
-            )
+        if _is_number(default) or default is NUMBER:
+            if not _is_number(value):
+                raise InitializerError(
+                    f"{argument}: parameter {key!r} of {name!r} must be a number, got {value!r}"
+                )
+            if not math.isfinite(value):
+                raise InitializerError(
+                    f"{argument}: parameter {key!r} of {name!r} must be finite, got {value!r}"
+                )
     return Init(name, dict(kwargs))
 
 
@@ -265,6 +276,13 @@ def as_init(value: object, argument: str = "initializer") -> Init:
     """Coerce any accepted initializer form to a validated :class:`Init`.
 
     ``argument`` names where the value came from, for error messages.
+
+    >>> as_init("orthogonal", "recurrent")
+    Init('orthogonal')
+    >>> as_init("orthogonl", "recurrent")
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.UnknownNameError: recurrent='orthogonl' is not known; valid: ...
     """
     if isinstance(value, Init):
         return value if value.fn is not None else _checked(value.name, value.kwargs, argument)
@@ -290,11 +308,33 @@ def as_init(value: object, argument: str = "initializer") -> Init:
             data = dict(kwargs)
         return _checked(name, data, argument)
     if callable(value):
+        from .recipes import Recipe  # recipes builds on this module: import at call time
+
+        if isinstance(value, Recipe):
+            raise InitializerError(
+                f"{argument}= got Recipe {value.name!r}, a whole scheme; give an initializer "
+                "here, and the recipe as the scheme: init_(module, recipe)"
+            )
         return Init("callable", {}, fn=value)
     raise InitializerError(
         f"{argument}={value!r} ({type(value).__name__}) is not an initializer; give a name "
         f"(e.g. 'orthogonal'), a number, a (name, kwargs) pair, a dict or a callable"
     )
+
+
+def _call_callable(fn: InitFn, target: torch.Tensor, generator: torch.Generator | None) -> None:
+    try:
+        accepts_gen = "generator" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        accepts_gen = False
+    out = fn(target, generator=generator) if accepts_gen else fn(target)
+    if isinstance(out, torch.Tensor) and out is not target:
+        if out.shape != target.shape:
+            raise InitializerError(
+                f"callable initializer returned shape {tuple(out.shape)} for a target of "
+                f"shape {tuple(target.shape)}"
+            )
+        target.copy_(out)
 
 
 def call_init(
@@ -304,26 +344,39 @@ def call_init(
     generator: torch.Generator | None,
     context: Mapping[str, Any],
 ) -> None:
-    """Fill ``target`` (a view into a Parameter) according to ``spec``, in place."""
+    """Fill ``target`` (a view into a Parameter, or a state tensor) according to ``spec``.
+
+    In place, under ``torch.no_grad()``. ``context`` supplies the values a registered
+    initializer declares (``hidden_size``, ``fans``); a callable is given ``generator=`` if
+    its signature accepts it.
+
+    >>> t = torch.empty(2, 3)
+    >>> call_init(Init("constant", {"value": 0.5}), t, generator=None, context={})
+    >>> t.tolist()
+    [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]
+    """
     with torch.no_grad():
         if spec.fn is not None:
-            fn = spec.fn
-            try:
-                accepts_gen = "generator" in inspect.signature(fn).parameters
-            except (TypeError, ValueError):
-                accepts_gen = False
-            out = fn(target, generator=generator) if accepts_gen else fn(target)
-            if isinstance(out, torch.Tensor) and out is not target:
-                if out.shape != target.shape:
-                    raise InitializerError(
-                        f"callable initializer returned shape {tuple(out.shape)} for a target of "
-                        f"shape {tuple(target.shape)}"
-                    )
-                target.copy_(out)
+            _call_callable(spec.fn, target, generator)
             return
-        reg = INITIALIZERS[spec.name]
-        kwargs = {k: v for k, v in reg.params.items() if v is not REQUIRED}
-        kwargs.update(spec.kwargs)
-        for key in reg.context:
-            kwargs[key] = context[key]
-        reg.fn(target, generator=generator, **kwargs)
+        INITIALIZERS[spec.name].call(target, spec.kwargs, generator=generator, context=context)
+
+
+def dry_run(spec: Init, shape: tuple[int, ...], context: Mapping[str, Any]) -> None:
+    """Run a registered initializer on a ``meta`` tensor of ``shape``: every check the real
+    call makes (shape, parameter ranges) runs, nothing is drawn or written, no RNG is touched.
+    Callables are skipped (they are guarded by a backup instead).
+
+    >>> dry_run(Init("orthogonal"), (4, 3), {})
+    >>> dry_run(Init("uniform", {"low": 1.0, "high": 0.0}), (4,), {})
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.InitializerError: uniform needs low <= high, got low=1.0, high=0.0
+    """
+    reg = spec.registered
+    if reg is not None:
+        reg.call(torch.empty(shape, device="meta"), spec.kwargs, generator=None, context=context)
+
+
+# the built-in entries register themselves on import (they need register() defined above)
+from . import catalog as _catalog  # noqa: E402,F401

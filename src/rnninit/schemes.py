@@ -1,20 +1,30 @@
 """The named schemes: each a function that returns a :class:`~rnninit.recipes.Recipe`.
 
 See ``docs/recipes.md`` for the catalogue with formulas and sources. :func:`recipe` builds one by
-name with its parameters and overrides; :data:`SCHEMES` lists the names.
+name with its parameters and overrides; :data:`SCHEMES` lists the names. Gate names and the
+equations: :mod:`rnninit.layouts`.
+
+>>> SCHEMES[:4]
+('pytorch', 'keras', 'flax', 'sonnet')
+>>> recipe("keras").whole
+('input', 'recurrent', 'projection')
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from typing_extensions import TypedDict, Unpack
+
 from .errors import SchemeError, UnknownNameError
+from .overrides import OVERRIDE_KEYS, Overrides, split_overrides
 from .recipes import Recipe
 from .registry import Init, as_init
 
-__all__ = ["SCHEMES", "recipe"]
+__all__ = ["SCHEMES", "InitKwargs", "SchemeParams", "recipe"]
 
 _ZERO = Init("zeros")
 _ONE = Init("constant", {"value": 1.0})
@@ -105,9 +115,9 @@ def _chrono(max_timescale: float | None = None) -> Recipe:
         name="chrono",
         gates={
             "f": {"bias": chrono},
-            "i": {"bias": Init("negative_of", {"gate": "f"})},
             "z": {"bias": chrono},
         },
+        tied={"i": {"bias": "-f"}},
         families=("LSTM", "GRU"),
         designed_for=("LSTM", "GRU"),
         params={"max_timescale": max_timescale},
@@ -190,37 +200,57 @@ _FACTORIES: dict[str, Callable[..., Recipe]] = {
     "folk_xavier": _folk_xavier,
     "keep": _keep,
 }
+#: Each scheme's parameters, read from its factory's signature.
 _PARAMS: dict[str, tuple[str, ...]] = {
-    "chrono": ("max_timescale",),
-    "irnn": ("input_std", "gain"),
-    "folk_normal": ("std",),
+    name: tuple(inspect.signature(f).parameters) for name, f in _FACTORIES.items()
 }
+
+
+class SchemeParams(TypedDict, total=False):
+    """The parameters of the parametrized schemes (typing for ``init_``/``recipe`` keywords).
+
+    >>> sorted(SchemeParams.__annotations__)
+    ['gain', 'input_std', 'max_timescale', 'std']
+    """
+
+    max_timescale: float
+    """``chrono``: T_max, the longest dependency in steps."""
+    std: float
+    """``folk_normal``: the std of every weight."""
+    input_std: float
+    """``irnn``: the std of the input weights."""
+    gain: float
+    """``irnn``: the gain of the identity recurrent matrix."""
+
+
+class InitKwargs(Overrides, SchemeParams, total=False):
+    """Every keyword ``init_`` and ``recipe`` take besides the scheme: overrides and scheme
+    parameters.
+
+    >>> "layers" in InitKwargs.__annotations__ and "max_timescale" in InitKwargs.__annotations__
+    True
+    """
+
 
 #: The registered scheme names.
 SCHEMES: tuple[str, ...] = tuple(_FACTORIES)
 
-_OVERRIDES = (
-    "input",
-    "recurrent",
-    "projection",
-    "bias",
-    "bias_hn",
-    "gates",
-    "forget_bias",
-    "whole",
-    "layers",
-)
 
-
-def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Any) -> Recipe:
+def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Unpack[InitKwargs]) -> Recipe:
     """Return the recipe of a named scheme (or copy a recipe / dict), with overrides.
 
     ``overrides`` are the scheme's parameters (``max_timescale`` for chrono; ``std`` for
     folk_normal; ``input_std``, ``gain`` for irnn) and the override keywords of
-    :meth:`Recipe.with_overrides`.
+    :class:`rnninit.overrides.Overrides`. See ``docs/recipes.md`` for every scheme's formulas
+    and sources.
+
+    >>> r = recipe("chrono", max_timescale=100)
+    >>> r.gates["f"]["bias"], r.tied["i"]
+    (Init('chrono', max_timescale=100), {'bias': '-f'})
+    >>> recipe("orthogonal", forget_bias=2.0).gates["z"]["bias"]
+    Init('constant', value=2.0)
     """
-    user = {k: v for k, v in overrides.items() if k in _OVERRIDES}
-    params = {k: v for k, v in overrides.items() if k not in _OVERRIDES}
+    user, params = split_overrides(overrides)
     if isinstance(name, Recipe):
         base = name
     elif isinstance(name, Mapping):
@@ -231,7 +261,9 @@ def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Any) -> Recipe:
         valid = _PARAMS.get(name, ())
         for key in params:
             if key not in valid:
-                raise UnknownNameError(f"keyword for scheme {name!r}", key, (*valid, *_OVERRIDES))
+                raise UnknownNameError(
+                    f"keyword for scheme {name!r}", key, (*valid, *OVERRIDE_KEYS)
+                )
         base = _FACTORIES[name](**params)
         params = {}
     else:
@@ -239,5 +271,5 @@ def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Any) -> Recipe:
             f"scheme must be a name ({', '.join(SCHEMES)}), a Recipe or a dict, got {name!r}"
         )
     if params:
-        raise UnknownNameError("keyword", next(iter(params)), _OVERRIDES)
+        raise UnknownNameError("keyword", next(iter(params)), OVERRIDE_KEYS)
     return base.with_overrides(**user) if user else base

@@ -3,19 +3,25 @@
 It holds what a state kind needs (trainable ``h0``/``c0`` for ``learned`` kinds, a projection
 for ``conditional``, a generator for random kinds) and builds states of the right shape:
 ``(L*D, N, H_out)`` for ``h`` and ``(L*D, N, H)`` for ``c``, ``(L*D, H_out)`` unbatched, and
-``(N, H)`` / ``(H,)`` for the Cell classes.
+``(N, H)`` / ``(H,)`` for the Cell classes. Initializers: :mod:`rnninit.states.kinds`.
+
+>>> state = InitialState(nn.GRUCell(3, 4), ("conditional", {"context_size": 2}))
+>>> state(torch.zeros(5, 2)).shape
+torch.Size([5, 4])
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Union
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from ..errors import StateShapeError
-from .kinds import StateKind, draw, get_kind, resolve
+from ..errors import InitializerError, StateShapeError
+from ..registry import dry_run
+from .kinds import Learned, Part, StateInit, StateInitLike, draw, resolve_init
 from .shapes import BatchInfo, StateSpec, resolve_target, spec_of
 
 __all__ = ["InitialState", "State"]
@@ -33,81 +39,98 @@ def _reference(module: nn.Module) -> torch.Tensor:
 class InitialState(nn.Module):
     """Produce the initial state of ``rnn`` (``nn.RNN``/``nn.LSTM``/``nn.GRU`` or a Cell).
 
-    ``InitialState(rnn, kind="learned", *, generator=None, eval_random=False, **params)``;
-    call it as ``state(batch_size)``, ``state(like=input)`` or ``state(context)`` for the
-    ``conditional`` kind. It returns ``h0`` or ``(h0, c0)`` (LSTMs). ``rnn`` is only read for
-    its shapes, dtype and device; it is not stored.
+    ``InitialState(rnn, init="learned", *, generator=None, eval_random=False)``; call it as
+    ``state(batch_size)``, ``state(like=input)`` or ``state(context)`` for
+    ``init=("conditional", {...})``. It returns ``h0`` or ``(h0, c0)`` (LSTMs). ``rnn`` is only
+    read for its shapes, dtype and device; it is not stored.
 
-    Kinds (see :data:`rnninit.STATE_KINDS` and ``docs/states.md``):
+    ``init`` takes the forms of :func:`rnninit.initial_state` (a registered name such as
+    ``"zeros"``, ``"normal"``, ``"xavier_uniform"``; a number; ``(name, kwargs)``; a dict; a
+    callable) and the learned kinds (see :mod:`rnninit.states.kinds`, ``docs/states.md``):
 
-    * ``learned``: trainable ``h0`` of shape ``(L*D, H_out)`` (and ``c0``, ``(L*D, H)``),
+    * ``"learned"``: trainable ``h0`` of shape ``(L*D, H_out)`` (and ``c0``, ``(L*D, H)``),
       zero at the start, broadcast over the batch with ``expand`` (no copy); the gradient is
       the sum over the batch. Saved in ``state_dict`` as ``h0``/``c0``. Sonnet 2's
       ``TrainableState``; S. Pitis, *Non-zero initial states for RNNs* (2016).
-    * ``learned_noisy`` (``noise_std=0.1``): ``h0 + noise_std * eps``, ``eps ~ N(0, 1)`` per
-      sample, in training; exactly ``h0`` in eval (Pitis 2016).
-    * ``conditional`` (``context_size=``, ``activation="tanh"``): ``h0 = act(W_h ctx + b_h)``
-      (and ``c0 = act(W_c ctx + b_c)``) with ``W_h`` of shape ``(L*D*H_out, context_size)``,
-      as in Xu et al. 2015 (*Show, Attend and Tell*); ``ctx`` is ``(N, context_size)`` or
-      ``(context_size,)``. ``nn.Linear`` default initialization.
-    * the parameter-free kinds of :func:`rnninit.initial_state` (``zeros``, ``constant``,
-      ``uniform``, ``normal``, ``xavier_uniform``, ``xavier_normal``).
+    * ``("learned_noisy", {"noise_std": 0.1})``: ``h0 + noise_std * eps``, ``eps ~ N(0, 1)``
+      per sample, in training; exactly ``h0`` in eval (Pitis 2016).
+    * ``("conditional", {"context_size": k, "activation": "tanh"})``:
+      ``h0 = act(W_h ctx + b_h)`` (and ``c0 = act(W_c ctx + b_c)``) with ``W_h`` of shape
+      ``(L*D*H_out, k)``, as in Xu et al. 2015 (*Show, Attend and Tell*); ``ctx`` is ``(N, k)``
+      or ``(k,)``. ``nn.Linear`` default initialization.
 
-    Eval mode: a random kind gives its mean (``learned_noisy`` gives ``h0``; uniform
+    Eval mode: a random init gives its mean (``learned_noisy`` gives ``h0``; uniform
     ``(low+high)/2``; normal ``mean``; xavier 0) unless ``eval_random=True``.
+
+    >>> lstm = nn.LSTM(3, 4, num_layers=2)
+    >>> state = InitialState(lstm, "learned")
+    >>> h0, c0 = state(5)
+    >>> tuple(h0.shape), tuple(c0.shape), sorted(state.state_dict())
+    ((2, 5, 4), (2, 5, 4), ['c0', 'h0'])
     """
 
     spec: StateSpec
-    kind: str
-    params: dict[str, Any]
+    init: StateInit
     eval_random: bool
 
     def __init__(
         self,
         rnn: nn.Module,
-        kind: str = "learned",
+        init: StateInitLike | Callable[..., Any] = "learned",
         *,
         generator: torch.Generator | None = None,
         eval_random: bool = False,
-        **params: Any,
     ) -> None:
         super().__init__()
         spec = spec_of(rnn)
-        k = get_kind(kind)
-        resolved = resolve(k, params)
+        resolved = resolve_init(init)
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
         ref = _reference(rnn)
         dtype, device = ref.dtype, ref.device
         self.spec = spec
-        self.kind = k.name
-        self._kind: StateKind = k
-        self.params = resolved
+        self.init = resolved
         self.generator = generator
         self.eval_random = bool(eval_random)
-        if k.name in ("learned", "learned_noisy"):
-            for name, width in zip(spec.names, spec.widths, strict=True):
-                shape = (width,) if spec.is_cell else (spec.layers_dirs, width)
-                self.register_parameter(
-                    name, nn.Parameter(torch.zeros(shape, dtype=dtype, device=device))
-                )
-        elif k.name == "conditional":
-            size = resolved["context_size"]
-            ld = 1 if spec.is_cell else spec.layers_dirs
-            self.proj_h = nn.Linear(size, ld * spec.hidden_out, dtype=dtype, device=device)
-            if spec.has_cell_state:
-                self.proj_c = nn.Linear(size, ld * spec.hidden_size, dtype=dtype, device=device)
-        else:  # tracks .to(dtype/device) for states built without like=
+        if isinstance(resolved, Learned):
+            resolved.kind.make(self, spec, resolved.params, dtype, device)
+        else:
+            for shape, width in zip(spec.shapes(1), spec.widths, strict=True):
+                try:  # every check of the real draw, on the meta device: fail here, not later
+                    dry_run(resolved, shape, {"fans": (width, width)})
+                except InitializerError as exc:
+                    raise InitializerError(f"init={init!r}: {exc}") from None
+            # tracks .to(dtype/device) for states built without like=
             self.register_buffer("_anchor", torch.empty(0, dtype=dtype, device=device), False)
+
+    @property
+    def name(self) -> str:
+        """The initializer's name (``"learned"``, ``"normal"``, ``"callable"``, ...)."""
+        return self.init.name
+
+    @property
+    def kind(self) -> str:
+        """Alias of :attr:`name`, for callers written before ``init=``."""
+        return self.name
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The initializer's parameters as given (learned kinds: complete, with defaults)."""
+        init = self.init
+        return dict(init.params) if isinstance(init, Learned) else dict(init.kwargs)
 
     @property
     def is_learned(self) -> bool:
         """True when the state holds trainable parameters."""
-        return self._kind.learned
+        return isinstance(self.init, Learned)
+
+    @property
+    def takes_context(self) -> bool:
+        """True for ``conditional``: the state is computed from a context tensor."""
+        return isinstance(self.init, Learned) and self.init.kind.takes_context
 
     def extra_repr(self) -> str:
-        params = "".join(f", {k}={v!r}" for k, v in self.params.items())
-        return f"{self.spec.describe()}, kind={self.kind!r}{params}"
+        return f"{self.spec.describe()}, init={self.init!r}"
 
     def _defaults(self) -> tuple[torch.dtype, torch.device]:
         ref: torch.Tensor | None = next(iter(self.parameters()), None)
@@ -127,26 +150,31 @@ class InitialState(nn.Module):
     ) -> State:
         """Build the state for ``batch_size`` (``None``: unbatched) or for the input ``like``.
 
-        The ``conditional`` kind takes ``context`` (or a tensor as first argument) of shape
+        ``init="conditional"`` takes ``context`` (or a tensor as first argument) of shape
         ``(N, context_size)`` or ``(context_size,)``; ``generator`` overrides the one given at
         construction for this call.
+
+        >>> gru = nn.GRU(3, 4, batch_first=True)
+        >>> state = InitialState(gru, ("uniform", {"low": 0.0, "high": 1.0}))
+        >>> state(like=torch.randn(2, 7, 3)).shape  # batch from the input; h0 is (L*D, N, H)
+        torch.Size([1, 2, 4])
         """
         if isinstance(batch_size, torch.Tensor):
-            if self.kind != "conditional":
+            if not self.takes_context:
                 raise TypeError(
-                    f"InitialState(kind={self.kind!r}) takes a batch size, not a tensor; "
+                    f"InitialState(init={self.name!r}) takes a batch size, not a tensor; "
                     "pass the input as like=input (a tensor is the context only for "
-                    "kind='conditional')"
+                    "init='conditional')"
                 )
             if context is not None:
                 raise TypeError("context given twice (positionally and as context=)")
             context, batch_size = batch_size, None
         dtype, device = self._defaults()
-        if self.kind == "conditional":
+        if self.takes_context:
             info = self._context_target(context, batch_size, like, dtype, device)
         else:
             if context is not None:
-                raise TypeError(f"context= is for kind='conditional', not {self.kind!r}")
+                raise TypeError(f"context= is for init='conditional', not {self.name!r}")
             info = resolve_target(self.spec, batch_size, like, dtype, device)
         return self.build(info, context=context, generator=generator)
 
@@ -161,7 +189,7 @@ class InitialState(nn.Module):
         size = self.params["context_size"]
         if context is None:
             raise TypeError(
-                f"InitialState(kind='conditional') needs a context of shape (N, {size}) or "
+                f"InitialState(init='conditional') needs a context of shape (N, {size}) or "
                 f"({size},): call state(context)"
             )
         if not isinstance(context, torch.Tensor):
@@ -197,53 +225,33 @@ class InitialState(nn.Module):
         """Build the state for an already resolved target (used by :class:`Recurrent`).
 
         ``random=None`` follows the mode: random in training or with ``eval_random=True``.
+
+        >>> from rnninit.states.shapes import BatchInfo
+        >>> state = InitialState(nn.GRU(2, 3), "zeros")
+        >>> state.build(BatchInfo(4, torch.float32, torch.device("cpu"), "test")).shape
+        torch.Size([1, 4, 3])
         """
         if random is None:
             random = self.training or self.eval_random
         gen = generator if generator is not None else self.generator
-        spec, n = self.spec, info.batch_size
+        spec, init, n = self.spec, self.init, info.batch_size
+        if isinstance(init, Learned) and init.kind.takes_context and context is None:
+            raise TypeError(f"init={init.name!r} needs a context")
         parts: list[torch.Tensor] = []
-        for name, width in zip(spec.names, spec.widths, strict=True):
-            if self.kind in ("learned", "learned_noisy"):
-                t = self._broadcast(getattr(self, name), n).to(info.dtype)
-                if self.kind == "learned_noisy" and random and self.params["noise_std"] > 0:
-                    noise = torch.empty(t.shape, dtype=t.dtype, device=t.device)
-                    t = t + noise.normal_(0.0, self.params["noise_std"], generator=gen)
-            elif self.kind == "conditional":
-                if context is None:
-                    raise TypeError("kind='conditional' needs a context")
-                t = self._project(name, context, width)
+        for shape, name, width in zip(spec.shapes(n), spec.names, spec.widths, strict=True):
+            if isinstance(init, Learned):
+                part = Part(name, width, n, context, gen, random, info.dtype)
+                parts.append(init.kind.build(self, spec, init.params, part))
             else:
-                shape = spec.shapes(n)[spec.names.index(name)]
-                t = draw(
-                    self._kind,
-                    self.params,
-                    shape,
-                    width,
-                    dtype=info.dtype,
-                    device=info.device,
-                    generator=gen,
-                    random=random,
+                parts.append(
+                    draw(
+                        init,
+                        shape,
+                        width,
+                        dtype=info.dtype,
+                        device=info.device,
+                        generator=gen,
+                        random=random,
+                    )
                 )
-            parts.append(t)
         return (parts[0], parts[1]) if len(parts) == 2 else parts[0]
-
-    def _broadcast(self, p: torch.Tensor, n: int | None) -> torch.Tensor:
-        if n is None:
-            return p.view_as(p)
-        if self.spec.is_cell:
-            return p.unsqueeze(0).expand(n, p.shape[0])
-        return p.unsqueeze(1).expand(p.shape[0], n, p.shape[1])
-
-    def _project(self, name: str, context: torch.Tensor, width: int) -> torch.Tensor:
-        proj = self.proj_h if name == "h0" else self.proj_c
-        assert isinstance(proj, nn.Linear)
-        y: torch.Tensor = proj(context.to(proj.weight.dtype))
-        if self.params["activation"] == "tanh":
-            y = torch.tanh(y)
-        if self.spec.is_cell:
-            return y
-        ld = self.spec.layers_dirs
-        if context.dim() == 1:
-            return y.view(ld, width)
-        return y.view(context.shape[0], ld, width).transpose(0, 1).contiguous()

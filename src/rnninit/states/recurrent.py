@@ -1,9 +1,15 @@
 """``Recurrent``: a drop-in wrapper that gives ``nn.RNN``/``nn.LSTM``/``nn.GRU`` an initial state
-of any kind, shape checks, and an optional carried (stateful) state for truncated BPTT."""
+from any initializer, shape checks, and an optional carried (stateful) state for truncated BPTT.
+
+>>> rec = Recurrent(nn.LSTM(3, 4, batch_first=True), "learned", stateful=True)
+>>> out, (h, c) = rec(torch.randn(2, 7, 3))
+>>> out.shape, h.shape, rec.carried_state is not None
+(torch.Size([2, 7, 4]), torch.Size([1, 2, 4]), True)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -11,6 +17,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
 from ..errors import InitializerError, StateShapeError
+from .kinds import StateInitLike
 from .modules import InitialState, State
 from .shapes import BatchInfo, batch_of, check_state_for, spec_of
 
@@ -49,10 +56,13 @@ def _pack(parts: Sequence[torch.Tensor]) -> State:
 class Recurrent(nn.Module):
     """Wrap ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` so that it builds its own initial state.
 
-    ``Recurrent(rnn, initial_state="learned", stateful=False, *, generator=None,
-    eval_random=False, **kind_params)``. ``initial_state`` is a kind name (see
-    :data:`rnninit.STATE_KINDS`) or an :class:`~rnninit.InitialState`. ``forward(input,
-    state=None, *, context=None)`` returns exactly what the wrapped module returns,
+    ``Recurrent(rnn, init="learned", stateful=False, *, generator=None, eval_random=False)``.
+    ``init`` takes every form :class:`~rnninit.InitialState` takes (a name from
+    :data:`rnninit.STATE_KINDS`, a number, ``(name, kwargs)`` such as
+    ``("learned_noisy", {"noise_std": 0.1})``, a dict, a callable) or an
+    :class:`~rnninit.InitialState`; the module is kept as the submodule ``initial_state``.
+    ``forward(input, state=None, *, context=None)`` returns exactly what the wrapped module
+    returns,
     ``(output, h_n)`` or ``(output, (h_n, c_n))``:
 
     * ``state=None``: the state is built from the input (batched, unbatched, ``batch_first``,
@@ -71,17 +81,20 @@ class Recurrent(nn.Module):
     is a plain attribute, not a buffer: it is per process under DDP and not in ``state_dict``.
 
     Attributes of the wrapped module (``hidden_size``, ``batch_first``, ...) read through.
+
+    >>> rec = Recurrent(nn.GRU(3, 4), ("normal", {"std": 0.5}))
+    >>> rec.hidden_size, rec.initial_state.name
+    (4, 'normal')
     """
 
     def __init__(
         self,
         rnn: nn.Module,
-        initial_state: str | InitialState = "learned",
+        init: StateInitLike | Callable[..., Any] | InitialState = "learned",
         stateful: bool = False,
         *,
         generator: torch.Generator | None = None,
         eval_random: bool = False,
-        **kind_params: Any,
     ) -> None:
         if not isinstance(rnn, nn.RNNBase):
             if isinstance(rnn, nn.RNNCellBase):
@@ -92,27 +105,20 @@ class Recurrent(nn.Module):
                 )
             raise TypeError(f"Recurrent wraps nn.RNN, nn.LSTM or nn.GRU, got {type(rnn).__name__}")
         spec = spec_of(rnn)
-        if isinstance(initial_state, InitialState):
-            if kind_params or generator is not None or eval_random:
+        if isinstance(init, InitialState):
+            if generator is not None or eval_random:
                 raise TypeError(
-                    "initial_state is an InitialState module: give kind parameters, generator "
-                    "and eval_random to it, not to Recurrent"
+                    "init is an InitialState module: give generator and eval_random to it, "
+                    "not to Recurrent"
                 )
-            if not initial_state.spec.compatible(spec):
+            if not init.spec.compatible(spec):
                 raise InitializerError(
-                    f"initial_state was built for {initial_state.spec.describe()}, whose states "
-                    f"do not fit {spec.describe()}"
+                    f"init was built for {init.spec.describe()}, whose states do not fit "
+                    f"{spec.describe()}"
                 )
-            state_module = initial_state
-        elif isinstance(initial_state, str):
-            state_module = InitialState(
-                rnn, initial_state, generator=generator, eval_random=eval_random, **kind_params
-            )
+            state_module = init
         else:
-            raise TypeError(
-                "initial_state must be a kind name or an rnninit.InitialState, "
-                f"got {type(initial_state).__name__}"
-            )
+            state_module = InitialState(rnn, init, generator=generator, eval_random=eval_random)
         super().__init__()
         self.rnn = rnn
         self.initial_state = state_module
@@ -151,6 +157,13 @@ class Recurrent(nn.Module):
         of row indices, restarts only those rows at the next call; other rows keep their
         carried state. Several masks before one call accumulate. Without a carried state
         there is nothing to restart and the call does nothing.
+
+        >>> rec = Recurrent(nn.GRU(3, 4), "zeros", stateful=True)
+        >>> _ = rec(torch.randn(5, 2, 3))
+        >>> rec.reset([1])  # row 1 restarts at the initial state on the next call
+        >>> rec.reset()
+        >>> rec.carried_state is None
+        True
         """
         if mask is None:
             self._carry = None
@@ -214,7 +227,13 @@ class Recurrent(nn.Module):
         *,
         context: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor | PackedSequence, State]:
-        """Run the wrapped module from ``state`` or from a built (or carried) initial state."""
+        """Run the wrapped module from ``state`` or from a built (or carried) initial state.
+
+        >>> rec = Recurrent(nn.LSTM(3, 4), ("normal", {"std": 0.1}))
+        >>> out, (h, c) = rec(torch.randn(6, 2, 3))
+        >>> tuple(out.shape), tuple(h.shape)
+        ((6, 2, 4), (1, 2, 4))
+        """
         info = batch_of(self._spec, input)
         if state is not None:
             if context is not None:
@@ -233,7 +252,7 @@ class Recurrent(nn.Module):
 
     def _fresh(self, info: BatchInfo, context: torch.Tensor | None) -> State:
         state = self.initial_state
-        if state.kind == "conditional":
+        if state.takes_context:
             if context is None:
                 raise TypeError(
                     "this Recurrent has a conditional initial state: call it with "
@@ -249,7 +268,7 @@ class Recurrent(nn.Module):
                 )
             return state.build(target, context=context)
         if context is not None:
-            raise TypeError(f"context= is for a conditional initial state, not {state.kind!r}")
+            raise TypeError(f"context= is for a conditional initial state, not {state.name!r}")
         return state.build(info)
 
     def _from_carry(self, info: BatchInfo, context: torch.Tensor | None) -> State:
@@ -272,7 +291,7 @@ class Recurrent(nn.Module):
         )
         if pending is None and not need_graph:
             return _pack(carry)
-        if self.initial_state.kind == "conditional" and context is None:
+        if self.initial_state.takes_context and context is None:
             if pending is not None:
                 raise TypeError(
                     "rows are reset and the initial state is conditional: pass context="
