@@ -43,7 +43,8 @@ step "twine check --strict"
 step "fresh venv: $TORCH_SPEC, then the wheel"
 "$PYTHON" -m venv "$WORK/venv"
 VPY="$WORK/venv/bin/python"
-"$VPY" -m pip install --quiet --disable-pip-version-check "$TORCH_SPEC"
+# --no-compile: byte-compiling all of torch doubles the install time; imports compile what they use
+"$VPY" -m pip install --quiet --disable-pip-version-check --no-compile "$TORCH_SPEC"
 "$VPY" -m pip install --quiet --disable-pip-version-check "$WHEEL"
 "$VPY" -m pip check
 
