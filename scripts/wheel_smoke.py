@@ -38,23 +38,28 @@ def main(wheel: Path, venv: Path) -> None:
     hidden, inputs, layers, batch = 8, 5, 2, 3  # hidden != input, batch != layers
     lstm = nn.LSTM(inputs, hidden, num_layers=layers)
     gen = torch.Generator().manual_seed(0)
+    p = dict(lstm.named_parameters())  # raw PyTorch rows: LSTM gates i, f, g, o
 
     # scheme 1: orthogonal per gate block, effective forget bias 1 (b_ih + b_hh rows H:2H)
     rnninit.init_(lstm, "orthogonal", generator=gen)
     with torch.no_grad():
-        f_block = lstm.weight_hh_l0[hidden : 2 * hidden]
+        f_block = p["weight_hh_l0"][hidden : 2 * hidden]
         eye = torch.eye(hidden)
         check(torch.allclose(f_block @ f_block.T, eye, atol=1e-5), "orthogonal: forget block")
-        forget = (lstm.bias_ih_l1 + lstm.bias_hh_l1)[hidden : 2 * hidden]
+        forget = (p["bias_ih_l1"] + p["bias_hh_l1"])[hidden : 2 * hidden]
         check(bool((forget == 1.0).all()), "orthogonal: effective forget bias 1 in layer 1")
+    same = all(q is dict(lstm.named_parameters())[n] for n, q in p.items())
+    check(same, "init_ in place: the module keeps its Parameter objects")
 
     # scheme 2: chrono, b_f ~ log U(1, T_max - 1), b_i = -b_f (rows 0:H and H:2H)
     rnninit.init_(lstm, "chrono", max_timescale=50, generator=gen)
     with torch.no_grad():
-        eff = lstm.bias_ih_l0 + lstm.bias_hh_l0
+        eff = p["bias_ih_l0"] + p["bias_hh_l0"]
         b_i, b_f = eff[:hidden], eff[hidden : 2 * hidden]
         in_range = bool(((b_f >= 0) & (b_f <= math.log(49) + 1e-6)).all())
-        check(in_range and b_f.std() > 0, "chrono: forget biases in [0, log 49], not constant")
+        check(
+            in_range and float(b_f.std()) > 0, "chrono: forget biases in [0, log 49], not constant"
+        )
         check(torch.allclose(b_i, -b_f), "chrono: input bias = -forget bias")
 
     # an initial state (default kind: zeros) and a forward pass with it
