@@ -36,7 +36,8 @@ linen = pytest.importorskip("flax.linen", reason=_WHY)
 import rnninit  # noqa: E402
 
 IN, H, DRAWS = 10, 24, 6  # hidden != input; 2H = 48 for a bidirectional layer 1
-GATES = {"LSTM": "ifgo", "GRU": "rzn", "RNN": ""}  # PyTorch row order == Flax name suffix
+# PyTorch row order == Flax Dense name suffix (SimpleCell: "i" and "h", one block)
+GATES = {"LSTM": ["i", "f", "g", "o"], "GRU": ["r", "z", "n"], "RNN": [""]}
 FLAX_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "RNN": "SimpleCell"}
 TORCH_LAYERS = {"LSTM": nn.LSTM, "GRU": nn.GRU, "RNN": nn.RNN}
 TORCH_CELLS = {"LSTM": nn.LSTMCell, "GRU": nn.GRUCell, "RNN": nn.RNNCell}
@@ -82,7 +83,7 @@ def _rows(w: np.ndarray, k: int) -> np.ndarray:
 
 def _flax_blocks(kind: str, side: str, seeds: range) -> list[np.ndarray]:
     """Flax kernels of one side ("i" input, "h" recurrent), as PyTorch-layout (H, in) blocks."""
-    return [_flax_params(kind, s)[side + g]["kernel"].T for s in seeds for g in GATES[kind] or [""]]
+    return [_flax_params(kind, s)[side + g]["kernel"].T for s in seeds for g in GATES[kind]]
 
 
 def _pooled(blocks: list[np.ndarray]) -> np.ndarray:
@@ -106,7 +107,7 @@ def pair(request: pytest.FixtureRequest) -> tuple[str, list[Params], list[dict[s
 
 def _flax_into_torch(kind: str, p: Params, *, b_hn_into_ih: bool = False) -> nn.Module:
     """Copy Flax cell params into the PyTorch cell, gate k of Flax into row block k."""
-    gates = GATES[kind] or [""]
+    gates = GATES[kind]
     cell = TORCH_CELLS[kind](IN, H)
     zeros = np.zeros(H)
     w_ih = np.concatenate([p["i" + g]["kernel"].T for g in gates])
@@ -173,18 +174,18 @@ def test_flax_gates_map_onto_pytorch_row_blocks_by_behaviour(kind: str) -> None:
 
 def test_shapes_correspond(pair) -> None:
     kind, fl, th = pair
-    g = max(len(GATES[kind]), 1)
+    g = len(GATES[kind])
     assert th[0]["weight_ih"].shape == (g * H, IN) and th[0]["weight_hh"].shape == (g * H, H)
-    names = [s + gate for gate in GATES[kind] or [""] for s in "ih"]
+    names = [s + gate for gate in GATES[kind] for s in "ih"]
     assert sorted(fl[0]) == sorted(names)
-    assert {fl[0]["i" + gate]["kernel"].shape for gate in GATES[kind] or [""]} == {(IN, H)}
-    assert {fl[0]["h" + gate]["kernel"].shape for gate in GATES[kind] or [""]} == {(H, H)}
+    assert {fl[0]["i" + gate]["kernel"].shape for gate in GATES[kind]} == {(IN, H)}
+    assert {fl[0]["h" + gate]["kernel"].shape for gate in GATES[kind]} == {(H, H)}
 
 
 def test_input_kernel_is_lecun_normal_per_gate(pair) -> None:
     kind, fl, th = pair
     bound = _lecun_bound(IN)
-    for k, g in enumerate(GATES[kind] or [""]):
+    for k, g in enumerate(GATES[kind]):
         f = _pooled([d["i" + g]["kernel"].T for d in fl])
         t = _pooled([_rows(d["weight_ih"], k) for d in th])
         assert stats.ks_2samp(f, t).pvalue > ALPHA, g
@@ -218,7 +219,7 @@ def test_input_kernel_controls_are_rejected(kind: str) -> None:
 
 def test_recurrent_kernel_is_orthogonal_per_gate_in_both(pair) -> None:
     kind, fl, th = pair
-    for k, g in enumerate(GATES[kind] or [""]):
+    for k, g in enumerate(GATES[kind]):
         for fd, td in zip(fl, th, strict=True):
             fb, tb = fd["h" + g]["kernel"], _rows(td["weight_hh"], k)  # (H, H) each
             np.testing.assert_allclose(fb @ fb.T, np.eye(H), atol=1e-5)
@@ -243,14 +244,16 @@ def test_recurrent_control_whole_matrix_orthogonal_is_rejected(kind: str) -> Non
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 def test_stacked_bidirectional_layer_takes_its_fan_in_from_2h(kind: str) -> None:
     # layer 1 of a bidirectional stack reads 2H features: Flax's cell on a 2H input
+    gates = GATES[kind]
     fl = _pooled(
-        [_flax_params(kind, s, 2 * H)["i" + GATES[kind][0]]["kernel"].T for s in range(DRAWS)]
+        [_flax_params(kind, s, 2 * H)["i" + g]["kernel"].T for s in range(DRAWS) for g in gates]
     )
     th = []
     for s in range(DRAWS):
         mod = TORCH_LAYERS[kind](IN, H, num_layers=2, bidirectional=True)
         rnninit.init_(mod, "flax", generator=torch.Generator().manual_seed(s))
-        th.append(_rows(mod.weight_ih_l1_reverse.detach().double().numpy(), 0))
+        w = mod.weight_ih_l1_reverse.detach().double().numpy()
+        th += [_rows(w, k) for k in range(len(gates))]
     assert th[0].shape == (H, 2 * H)
     t = _pooled(th)
     assert stats.ks_2samp(fl, t).pvalue > ALPHA
