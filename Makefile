@@ -47,3 +47,20 @@ test: lint typecheck unit
 
 clean:
 	rm -rf $(VENV) bench-out .pytest_cache .mypy_cache .ruff_cache
+
+# --- packaging and the optional Flax parity check (issue 10) ---
+.PHONY: setup-flax wheel
+FLAX_STAMP := $(VENV)/.rnninit-flax-installed
+
+# CPU JAX + Flax (the `flax` extra) into .venv, so tests/test_flax_parity.py runs instead of
+# skipping; .ci/run does this before `make test`.
+setup-flax: $(FLAX_STAMP)
+
+$(FLAX_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,flax]"
+	touch $(FLAX_STAMP)
+
+# Build the sdist and wheel, twine check --strict, install the wheel into a fresh venv with
+# torch 2.13.0 and run scripts/wheel_smoke.py there (about 2 minutes, mostly installing torch).
+wheel: $(STAMP)
+	PYTHON=$(BIN)/python bash scripts/check_wheel.sh
