@@ -137,7 +137,7 @@ def from_keras_(module: M, layer: object) -> M:
     else:
         directions = split_arrays(layout, layer)
     params = direction_names(module)
-    writes: list[tuple[nn.Parameter, torch.Tensor]] = []
+    writes: list[tuple[torch.Tensor, torch.Tensor]] = []
     for index, dw in enumerate(directions):
         k, d = divmod(index, layout.num_directions)
         check_shapes(layout, k, dw)

@@ -85,7 +85,7 @@ class SeqModel(nn.Module):
         if state in _LEARNED:
             from ..states import InitialState
 
-            self.state = InitialState(self.rnn, kind=state)
+            self.state = InitialState(self.rnn, state)
 
     def initial(self, batch: int, generator: torch.Generator | None) -> State:
         """The initial state for a batch of ``batch`` sequences (None means zeros)."""
@@ -97,7 +97,7 @@ class SeqModel(nn.Module):
         if kind in ("normal", "xavier_uniform"):
             from ..states import initial_state
 
-            return self._as_state(initial_state(self.rnn, batch, kind=kind, generator=generator))
+            return self._as_state(initial_state(self.rnn, kind, batch, generator=generator))
         lstm = isinstance(self.rnn, nn.LSTM)
         shape = (
             self.rnn.num_layers * (2 if self.rnn.bidirectional else 1),

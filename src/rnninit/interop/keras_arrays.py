@@ -294,20 +294,20 @@ def to_torch(layout: Layout, dw: DirectionWeights) -> dict[str, torch.Tensor]:
     return out
 
 
-def direction_names(module: nn.Module) -> dict[tuple[int, int], dict[str, nn.Parameter]]:
+def direction_names(module: nn.Module) -> dict[tuple[int, int], dict[str, torch.Tensor]]:
     """The module's Parameters by ``(layer, direction)`` and matrix kind (``input``, ...).
 
     >>> import torch
     >>> sorted(direction_names(torch.nn.GRU(2, 3, bidirectional=True))[(0, 1)])
     ['bias_hh', 'bias_ih', 'input', 'recurrent']
     """
-    out: dict[tuple[int, int], dict[str, nn.Parameter]] = {}
+    out: dict[tuple[int, int], dict[str, torch.Tensor]] = {}
     for ref in parameters_of(module):
         out.setdefault((ref.layer, ref.direction), {})[ref.kind] = ref.param
     return out
 
 
-def from_torch(layout: Layout, params: dict[str, nn.Parameter]) -> list[torch.Tensor]:
+def from_torch(layout: Layout, params: dict[str, torch.Tensor]) -> list[torch.Tensor]:
     """One direction in Keras' layout: ``[kernel, recurrent_kernel(, bias)]`` (the inverse).
 
     LSTM and SimpleRNN fold PyTorch's two biases into Keras' one: ``bias = b_ih + b_hh`` (the
