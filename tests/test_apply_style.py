@@ -67,19 +67,19 @@ def test_compiled_model_matches_patterns_written_for_the_plain_model() -> None:
         rnninit.init_(compiled, "orthogonal", include="nothing")
     assert "'encoder.lstm'" in str(info.value) and "_orig_mod" not in str(info.value)
     # a pattern that spells the prefix still matches
-    assert [n for n, _ in rnninit.find_recurrent(compiled, include="_orig_mod.decoder")] == [
-        "decoder"
-    ]
+    assert [
+        n for n, _ in rnninit.layouts.find_recurrent(compiled, include="_orig_mod.decoder")
+    ] == ["decoder"]
 
 
 def test_compiled_single_rnn_is_the_root() -> None:
     compiled = torch.compile(nn.GRU(3, 4))
-    assert [n for n, _ in rnninit.find_recurrent(compiled)] == [""]
+    assert [n for n, _ in rnninit.layouts.find_recurrent(compiled)] == [""]
 
 
 def test_a_recipe_is_a_scheme_not_an_initializer() -> None:
     lstm = nn.LSTM(3, 4)
     before = [p.detach().clone() for p in lstm.parameters()]
-    with pytest.raises(rnninit.InitializerError, match="whole scheme"):
+    with pytest.raises(rnninit.errors.InitializerError, match="whole scheme"):
         rnninit.init_(lstm, "keep", recurrent=rnninit.recipe("orthogonal"))  # type: ignore[arg-type]
     assert all(torch.equal(p, q) for p, q in zip(lstm.parameters(), before, strict=True))

@@ -20,7 +20,7 @@ def _gen(seed: int = 0) -> torch.Generator:
 
 def _init(module: nn.Module, scheme: str, seed: int, **kw: object) -> nn.Module:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", rnninit.SchemeWarning)
+        warnings.simplefilter("ignore", rnninit.apply.SchemeWarning)
         return rnninit.init_(module, scheme, generator=_gen(seed), **kw)
 
 
@@ -199,7 +199,7 @@ def test_bad_arguments() -> None:
         check(nn.LSTM(2, 3), seq_len=0)
     with pytest.raises(TypeError, match="optimizer"):
         check(nn.LSTM(2, 3), optimizer=[1])  # type: ignore[arg-type]
-    with pytest.raises(rnninit.NoRecurrentModuleError):
+    with pytest.raises(rnninit.errors.NoRecurrentModuleError):
         check(nn.Linear(2, 3))
     with pytest.raises(ValueError, match="severity"):
         Finding("x", "fatal", (), "", "", "")
@@ -276,5 +276,5 @@ def test_check_selects_modules_with_include_and_exclude() -> None:
     assert check(model, include="dec", optimizer=opt).codes == ["doubled_bias"]
     missing = check(model, include="enc", optimizer=opt)
     assert missing.codes == ["not_in_optimizer"] and missing[0].where == ("enc.initial_state.h0",)
-    with pytest.raises(rnninit.NoRecurrentModuleError, match="'enc', 'dec'"):
+    with pytest.raises(rnninit.errors.NoRecurrentModuleError, match="'enc', 'dec'"):
         check(model, include="decoder")

@@ -49,7 +49,7 @@ def test_state_dict_round_trip_rebuilds_the_same_module(module: nn.Module, tmp_p
     loaded = load_checkpoint(path)
     rebuilt = loaded.model
     assert type(rebuilt) is type(module)
-    assert rnninit.layout_of(rebuilt) == rnninit.layout_of(module)
+    assert rnninit.layouts.layout_of(rebuilt) == rnninit.layouts.layout_of(module)
     for k, v in module.state_dict().items():
         assert torch.equal(rebuilt.state_dict()[k], v)
     assert any("inferred from parameter names and shapes" in n for n in loaded.notes)
@@ -58,7 +58,7 @@ def test_state_dict_round_trip_rebuilds_the_same_module(module: nn.Module, tmp_p
 def test_nested_model_with_other_layers(tmp_path: Path) -> None:
     net = _Net()
     loaded = load_checkpoint(_save({"state_dict": net.state_dict(), "epoch": 3}, tmp_path / "c.pt"))
-    names = [n for n, _ in rnninit.find_recurrent(loaded.model)]
+    names = [n for n, _ in rnninit.layouts.find_recurrent(loaded.model)]
     assert names == ["encoder.lstm", "dec"]
     lstm = loaded.model.get_submodule("encoder.lstm")
     assert isinstance(lstm, nn.LSTM) and lstm.proj_size == 3 and lstm.bidirectional

@@ -183,5 +183,5 @@ def test_timescales_of_a_plain_rnn_is_empty_with_a_note() -> None:
 
 
 def test_describe_rejects_non_recurrent_models() -> None:
-    with pytest.raises(rnninit.NoRecurrentModuleError):
+    with pytest.raises(rnninit.errors.NoRecurrentModuleError):
         describe(nn.Linear(3, 4))

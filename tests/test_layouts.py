@@ -168,4 +168,4 @@ def test_gates_in_a_container_with_include_exclude() -> None:
 
 def test_layout_of_rejects_non_recurrent() -> None:
     with pytest.raises(TypeError, match="Linear"):
-        rnninit.layout_of(nn.Linear(2, 2))
+        rnninit.layouts.layout_of(nn.Linear(2, 2))

@@ -196,11 +196,11 @@ def test_every_configuration(c: dict) -> None:
     g = torch.Generator().manual_seed(c["seed"])
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", rnninit.SchemeWarning)
+            warnings.simplefilter("ignore", rnninit.apply.SchemeWarning)
             rnninit.init_(mod, c["scheme"], generator=g, **kw)
     except rnninit.RnnInitError:
         # refused: must be for a reason we can name, and must leave the module untouched
-        lay = rnninit.layout_of(mod)
+        lay = rnninit.layouts.layout_of(mod)
         square = lay.input_size == lay.hidden_size and lay.proj_size == 0
         assert (c["scheme"] in ("chrono", "uniform_gate") and lay.family == "RNN") or (
             c["scheme"] == "irnn" and not square
@@ -210,7 +210,7 @@ def test_every_configuration(c: dict) -> None:
     for n, p in mod.named_parameters():
         assert p is params_before[n][0] and p.data_ptr() == params_before[n][1]
         assert torch.isfinite(p).all()
-    lay = rnninit.layout_of(mod)
+    lay = rnninit.layouts.layout_of(mod)
     # the forward pass runs with the module's own shapes
     x = torch.randn(2, 3, lay.input_size)
     out = mod(x[0]) if lay.is_cell else mod(x)

@@ -25,13 +25,13 @@ import torch
 from torch import nn
 from typing_extensions import Unpack
 
-from .errors import InitializerError, SchemeError
+from .errors import InitializerError, SchemeError, UnknownNameError
 from .layouts import ParamRef, _legacy_weight_norm, find_recurrent, layout_of, parameters_of
 from .overrides import Explicit, split_overrides
 from .parametrized import check_writable, write_effective
 from .recipes import Recipe
 from .registry import Init, call_init, dry_run
-from .schemes import InitKwargs, recipe
+from .schemes import AUTO, InitKwargs, recipe
 
 __all__ = ["SCHEME_ATTRIBUTE", "SchemeWarning", "init_"]
 
@@ -301,6 +301,34 @@ def apply_recipe(
     return module
 
 
+def _init_auto(
+    module: M,
+    given: Mapping[str, Any],
+    params: Mapping[str, Any],
+    include: str | Sequence[str] | None,
+    exclude: str | Sequence[str] | None,
+    generator: torch.Generator | None,
+) -> M:
+    """``init_(module, "auto", ...)``: calibrate, then apply any overrides, atomically."""
+    from .auto import AUTO_PARAMS, auto_init_
+
+    for key in params:
+        if key not in AUTO_PARAMS:
+            raise UnknownNameError("keyword for scheme 'auto'", key, (*AUTO_PARAMS, *given))
+    selected = [p for _, m in find_recurrent(module, include, exclude) for p in m.parameters()]
+    backup = [p.detach().clone() for p in selected]
+    try:
+        auto_init_(module, include=include, exclude=exclude, generator=generator, **params)
+        if given:  # the user's overrides win over the calibrated start
+            init_(module, None, include=include, exclude=exclude, generator=generator, **given)
+    except BaseException:
+        with torch.no_grad():
+            for p, saved in zip(selected, backup, strict=True):
+                p.copy_(saved)
+        raise
+    return module
+
+
 def init_(
     module: M,
     scheme: str | Recipe | Mapping[str, Any] | None = None,
@@ -315,8 +343,9 @@ def init_(
     Args:
         module: an ``nn.RNN/LSTM/GRU``, a Cell, or any module containing them.
         scheme: a name from :data:`rnninit.SCHEMES` (``"orthogonal"``, ``"chrono"``, ``"keras"``,
-            ...), a :class:`Recipe`, or a recipe dict. ``None`` keeps every parameter and applies
-            only the overrides.
+            ...), ``"auto"`` (calibrated on ``data=``, see :func:`rnninit.auto.auto_init_`), a
+            :class:`Recipe`, or a recipe dict. ``None`` keeps every parameter and applies only
+            the overrides.
         include, exclude: glob patterns on qualified module names choosing the layers (a
             ``torch.compile``'d model matches with or without its ``_orig_mod.`` prefix).
         generator: a ``torch.Generator`` for reproducible draws (same seed, same bits).
@@ -346,6 +375,8 @@ def init_(
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
     given, scheme_params = split_overrides(overrides)
+    if scheme == AUTO:
+        return _init_auto(module, given, scheme_params, include, exclude, generator)
     if scheme is None:
         if not given and not scheme_params:
             raise SchemeError(

@@ -47,7 +47,7 @@ from torch.nn.utils.rnn import PackedSequence
 from .errors import RnnInitError
 from .layouts import find_recurrent, layout_of
 
-__all__ = ["AUTO_DEFAULTS", "CalibrationError", "auto_init_"]
+__all__ = ["AUTO_DEFAULTS", "AUTO_PARAMS", "CalibrationError", "auto_init_"]
 
 M = TypeVar("M", bound=nn.Module)
 
@@ -55,6 +55,17 @@ M = TypeVar("M", bound=nn.Module)
 AUTO_DEFAULTS: dict[str, float] = {"target": 1.0, "gain": 1.0}
 
 _MAX_BATCHES = 4
+
+#: The keywords ``init_(model, "auto", ...)`` passes on to :func:`auto_init_`.
+AUTO_PARAMS: tuple[str, ...] = (
+    "data",
+    "horizon",
+    "lengths",
+    "target",
+    "gain",
+    "per_feature",
+    "max_batches",
+)
 
 
 class CalibrationError(RnnInitError, ValueError):

@@ -59,7 +59,8 @@ class Registered:
     ``hidden_size`` (weights, for ``pytorch_default``) and ``fans`` (initial states:
     ``(W, W)`` for a state of width ``W``). ``random``: called with ``generator=``.
     ``needs_matrix`` / ``needs_square`` are checked on the target shape before anything is
-    written. ``for_states``: usable as an initial state (listed in :data:`rnninit.STATE_KINDS`);
+    written. ``for_states``: usable as an initial state (listed in
+    :data:`rnninit.states.STATE_KINDS`);
     ``eval_value`` gives the mean a random state takes in eval mode (``None``: 0).
 
     >>> INITIALIZERS["uniform"].params

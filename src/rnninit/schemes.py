@@ -24,7 +24,7 @@ from .overrides import OVERRIDE_KEYS, Overrides, split_overrides
 from .recipes import Recipe
 from .registry import Init, as_init
 
-__all__ = ["SCHEMES", "InitKwargs", "SchemeParams", "recipe"]
+__all__ = ["AUTO", "SCHEMES", "AutoParams", "InitKwargs", "SchemeParams", "recipe"]
 
 _ZERO = Init("zeros")
 _ONE = Init("constant", {"value": 1.0})
@@ -223,7 +223,28 @@ class SchemeParams(TypedDict, total=False):
     """``irnn``: the gain of the identity recurrent matrix."""
 
 
-class InitKwargs(Overrides, SchemeParams, total=False):
+class AutoParams(TypedDict, total=False):
+    """The parameters of the data-calibrated ``"auto"`` scheme (:func:`rnninit.auto.auto_init_`).
+
+    >>> sorted(AutoParams.__annotations__)[:3]
+    ['data', 'horizon', 'lengths']
+    """
+
+    data: object
+    """``auto``: what ``model(data)`` accepts, or an iterable of such batches."""
+    horizon: float
+    """``auto``: the chrono T_max (default: the longest sequence in ``data``)."""
+    lengths: object
+    """``auto``: valid lengths of a single padded batch (padding left out of the statistics)."""
+    target: float
+    """``auto``: the mean square of each gate block's input contribution."""
+    per_feature: bool
+    """``auto``: standardize each input feature before the per-block scale."""
+    max_batches: int
+    """``auto``: how many batches of an iterable ``data`` to calibrate on."""
+
+
+class InitKwargs(Overrides, SchemeParams, AutoParams, total=False):
     """Every keyword ``init_`` and ``recipe`` take besides the scheme: overrides and scheme
     parameters.
 
@@ -232,8 +253,11 @@ class InitKwargs(Overrides, SchemeParams, total=False):
     """
 
 
-#: The registered scheme names.
+#: The registered scheme names (each has a fixed :class:`Recipe`).
 SCHEMES: tuple[str, ...] = tuple(_FACTORIES)
+
+#: The data-calibrated scheme, accepted by :func:`rnninit.init_` besides :data:`SCHEMES`.
+AUTO = "auto"
 
 
 def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Unpack[InitKwargs]) -> Recipe:
@@ -256,8 +280,13 @@ def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Unpack[InitKwarg
     elif isinstance(name, Mapping):
         base = Recipe.from_dict(name)
     elif isinstance(name, str):
+        if name == AUTO:
+            raise SchemeError(
+                "scheme 'auto' is calibrated on data, so it has no fixed recipe: call "
+                "rnninit.init_(model, 'auto', data=batch) (or horizon= without data)"
+            )
         if name not in _FACTORIES:
-            raise UnknownNameError("scheme", name, SCHEMES)
+            raise UnknownNameError("scheme", name, (*SCHEMES, AUTO))
         valid = _PARAMS.get(name, ())
         for key in params:
             if key not in valid:

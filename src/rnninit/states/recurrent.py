@@ -58,7 +58,7 @@ class Recurrent(nn.Module):
 
     ``Recurrent(rnn, init="learned", stateful=False, *, generator=None, eval_random=False)``.
     ``init`` takes every form :class:`~rnninit.InitialState` takes (a name from
-    :data:`rnninit.STATE_KINDS`, a number, ``(name, kwargs)`` such as
+    :data:`rnninit.states.STATE_KINDS`, a number, ``(name, kwargs)`` such as
     ``("learned_noisy", {"noise_std": 0.1})``, a dict, a callable) or an
     :class:`~rnninit.InitialState`; the module is kept as the submodule ``initial_state``.
     ``forward(input, state=None, *, context=None)`` returns exactly what the wrapped module
