@@ -49,8 +49,8 @@ def initial_state(
     ``init`` takes the forms of a weight initializer (see :mod:`rnninit.states.kinds`): a name
     from :data:`rnninit.states.STATE_KINDS` without trainable parameters (``"zeros"``,
     ``"constant"``, ``"uniform"``, ``"normal"``, ``"xavier_uniform"``, ``"xavier_normal"``), a
-    number (a constant), ``(name, kwargs)`` such as ``("normal", {"std": 0.5})``, a dict, or a callable
-    that fills a tensor. Xavier uses ``fan_in = fan_out = width`` of each state vector
+    number (a constant), ``(name, kwargs)`` such as ``("normal", {"std": 0.5})``, a dict, or a
+    callable that fills a tensor. Xavier uses ``fan_in = fan_out = width`` of each state vector
     (Glorot & Bengio 2010), independent of the batch size. The learned kinds (``"learned"``,
     ``"learned_noisy"``, ``"conditional"``) hold trainable parameters: build an
     :class:`~rnninit.InitialState` and pass it as ``init=`` (or call it).
