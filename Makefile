@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.rnninit-installed
 
-.PHONY: setup bench demo test lint typecheck unit docs clean
+.PHONY: setup bench demo test lint typecheck unit docs mutation clean
 
 setup: $(STAMP)
 
@@ -23,14 +23,16 @@ demo: $(STAMP)
 	$(BIN)/rnninit demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts docs/_hooks
+	$(BIN)/ruff format --check src tests benchmarks scripts docs/_hooks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/rnninit
 
+# the test suite, every >>> example in src/ (doctests) and docs/keras.md's examples
 unit: $(STAMP)
-	KERAS_BACKEND=torch $(BIN)/pytest -n 2 -q
+	KERAS_BACKEND=torch $(BIN)/pytest -n 2 -q --doctest-modules --doctest-glob=keras.md \
+		tests src/rnninit docs/keras.md
 
 DOCS_STAMP := $(VENV)/.rnninit-docs-installed
 
@@ -43,10 +45,11 @@ $(DOCS_STAMP): $(STAMP)
 docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-test: lint typecheck unit
+# README's test command: lint, types, tests + doctests, the strict docs build, the wheel check
+test: lint typecheck unit docs wheel
 
 clean:
-	rm -rf $(VENV) bench-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) bench-out site .pytest_cache .mypy_cache .ruff_cache
 
 # --- packaging and the optional Flax parity check (issue 10) ---
 .PHONY: setup-flax wheel

@@ -69,7 +69,15 @@ AUTO_PARAMS: tuple[str, ...] = (
 
 
 class CalibrationError(RnnInitError, ValueError):
-    """The data given to the ``auto`` scheme cannot calibrate the model (the model is unchanged)."""
+    """The data given to the ``auto`` scheme cannot calibrate the model (the model is unchanged).
+
+    >>> import torch
+    >>> try:
+    ...     auto_init_(torch.nn.LSTM(3, 4), torch.zeros(5, 2, 3))
+    ... except CalibrationError as e:
+    ...     print(str(e)[:60])
+    the input of the module (layer 0) carries no signal (every f
+    """
 
 
 @dataclass
@@ -441,7 +449,7 @@ def auto_init_(
         >>> lstm = torch.nn.LSTM(3, 16, batch_first=True)
         >>> x = 100 * torch.randn(8, 40, 3)  # unnormalized inputs
         >>> _ = rnninit.auto.auto_init_(lstm, x, generator=torch.Generator().manual_seed(0))
-        >>> w = lstm.weight_ih_l0[16:32].double()  # forget-gate block: (W x)^2 averages 1
+        >>> w = lstm.weight_ih_l0.detach()[16:32].double()  # forget gate: (W x)^2 averages 1
         >>> round(float((x.reshape(-1, 3).double() @ w.T).pow(2).mean()), 2)
         1.0
     """

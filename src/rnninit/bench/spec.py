@@ -58,7 +58,12 @@ def _value(text: str) -> Any:
 
 @dataclass(frozen=True)
 class SchemeSpec:
-    """A parsed scheme spec: the base scheme and its overrides (see the module docstring)."""
+    """A parsed scheme spec: the base scheme and its overrides (see the module docstring).
+
+    >>> spec = parse_scheme("chrono+input=lecun_normal", ("chrono",))
+    >>> spec.base, spec.kwargs(t_max=200.0)
+    ('chrono', {'input': 'lecun_normal', 'max_timescale': 200.0})
+    """
 
     text: str
     base: str
@@ -87,6 +92,11 @@ def parse_scheme(text: str, valid: tuple[str, ...]) -> SchemeSpec:
 
     Raises :class:`~rnninit.errors.UnknownNameError` for an unknown scheme or keyword and
     :class:`~rnninit.errors.SchemeError` for a malformed or inapplicable override.
+
+    >>> parse_scheme("flax+forget_bias=1+recurrent=orthogonal:gain=0.9", ("flax",)).overrides
+    (('forget_bias', 1.0), ('recurrent', ('orthogonal', {'gain': 0.9})))
+    >>> parse_scheme("auto+target=0.3", ("flax",)).is_auto
+    True
     """
     if not isinstance(text, str) or not text:
         raise SchemeError(f"a scheme spec is a non-empty string, got {text!r}")

@@ -35,7 +35,12 @@ def _gap(best: Entry, default: Entry | None) -> str:
 
 def verdict_table(groups: dict[tuple[str, int, str], list[Entry]]) -> str:
     """The verdict table for ranked groups (as :func:`~rnninit.bench.summary.group_entries`
-    returns them): columns task, winner, PyTorch default, gap."""
+    returns them): columns task, winner, PyTorch default, gap.
+
+    >>> print(verdict_table({}))
+    task  winner  PyTorch default  gap
+    ----  ------  ---------------  ---
+    """
     rows: list[Sequence[str]] = [("task", "winner", "PyTorch default", "gap")]
     for group, entries in groups.items():
         if group[0] == "echo":
