@@ -1,6 +1,6 @@
 """Griffe extension: the Sphinx conventions rnninit's docstrings use, for mkdocstrings.
 
-rnninit's docstrings are Google style, with two Sphinx habits that Griffe does not read:
+rnninit's docstrings are Google style, with three Sphinx habits that Griffe does not read:
 
 * ``#:`` comment lines right above an assignment document a constant (``#: Gate names per
   family ...`` over ``GATES = {...}``). Griffe only reads a string placed *below* it, so such a
@@ -12,6 +12,8 @@ rnninit's docstrings are Google style, with two Sphinx habits that Griffe does n
   API reference (plain code when the object is not rendered, e.g. a private helper). A role that
   names nothing in the package is a stale reference: it is logged as a warning, so
   ``mkdocs build --strict`` fails.
+* Bare doctest blocks (``>>>`` lines at the docstring's own indentation) become ``pycon`` code
+  fences.
 
 Loaded by mkdocstrings (``extensions:`` in mkdocs.yml); not part of the rnninit package.
 """
@@ -38,6 +40,27 @@ def _objects(obj: griffe.Object) -> list[griffe.Object]:
     return found
 
 
+def _fence_doctests(text: str) -> str:
+    """Wrap every unindented doctest block (``>>>`` lines and their output, up to a blank line)
+    in a ``pycon`` code fence, as Sphinx shows it; Markdown would read its output as text (a
+    list ``['a', 'b']`` as a link reference). Blocks inside an ``Examples:`` section are
+    indented and left to Griffe."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith(">>>"):
+            block = []
+            while i < len(lines) and lines[i].strip():
+                block.append(lines[i])
+                i += 1
+            out += ["```pycon", *block, "```"]
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n".join(out)
+
+
 class SphinxConventions(griffe.Extension):
     """Read ``#:`` comments as attribute docstrings; turn Sphinx roles into autorefs."""
 
@@ -51,9 +74,11 @@ class SphinxConventions(griffe.Extension):
             by_name.setdefault(obj.name, []).append(obj.path)
         for obj in objects:
             if obj.docstring is not None:
-                obj.docstring.value = _ROLE.sub(
-                    lambda match, obj=obj: self._link(match, obj, pkg, by_name),  # type: ignore[misc]
-                    obj.docstring.value,
+                obj.docstring.value = _fence_doctests(
+                    _ROLE.sub(
+                        lambda match, obj=obj: self._link(match, obj, pkg, by_name),  # type: ignore[misc]
+                        obj.docstring.value,
+                    )
                 )
 
     @staticmethod

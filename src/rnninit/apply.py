@@ -346,8 +346,9 @@ def init_(
             ...), ``"auto"`` (calibrated on ``data=``, see :func:`rnninit.auto.auto_init_`), a
             :class:`Recipe`, or a recipe dict. ``None`` keeps every parameter and applies only
             the overrides.
-        include, exclude: glob patterns on qualified module names choosing the layers (a
+        include: glob patterns on qualified module names choosing the layers (a
             ``torch.compile``'d model matches with or without its ``_orig_mod.`` prefix).
+        exclude: glob patterns of layers to leave out (matched like ``include``).
         generator: a ``torch.Generator`` for reproducible draws (same seed, same bits).
         overrides: the override keywords of :class:`rnninit.overrides.Overrides` (``input``,
             ``recurrent``, ``projection``, ``bias``, ``bias_hn``, ``gates``, ``forget_bias``,
@@ -364,8 +365,9 @@ def init_(
 
     Raises:
         UnknownNameError: unknown scheme, initializer, gate or keyword (nearest name suggested).
-        SchemeError, InitializerError, NoRecurrentModuleError, TypeError: the call cannot apply.
-        On any error the module is left bit-identical to before.
+        SchemeError: the scheme or an override cannot apply to the selected layers (also
+            InitializerError, NoRecurrentModuleError, TypeError). On any error the module is
+            left bit-identical to before.
 
     >>> lstm = torch.nn.LSTM(3, 4)
     >>> _ = init_(lstm, "orthogonal", forget_bias=2.0, generator=torch.Generator().manual_seed(0))

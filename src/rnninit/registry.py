@@ -111,6 +111,7 @@ REQUIRED: Any = _Required("REQUIRED")
 #: Default of a mandatory numeric parameter (a finite int or float, not a bool).
 NUMBER: Any = _Required("NUMBER")
 
+#: Every registered initializer by name (weights and parameter-free initial states alike).
 INITIALIZERS: dict[str, Registered] = {}
 
 

@@ -1,4 +1,4 @@
-"""Aggregate run records over seeds: one :class:`Cell` per (task, length, cell, scheme, state).
+"""Aggregate run records over seeds: one :class:`Entry` per (task, length, cell, scheme, state).
 
 Steps to solve are summarised with unsolved seeds counted as "more than the budget", so the
 median is "not solved" when more than half the seeds did not solve. The ranking within a group

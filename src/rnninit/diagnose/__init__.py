@@ -10,14 +10,14 @@
 
 from __future__ import annotations
 
-from .check import LONG_SEQUENCE, check
 from .checkpoint import CheckpointError, Loaded, infer_modules, load_checkpoint
-from .describe import Description, describe
+from .checks import LONG_SEQUENCE, check
+from .description import Description, describe
 from .findings import SEVERITIES, Finding, Report
 from .horizon import Horizon, gradient_horizon
+from .layer_timescales import LayerTimescales, Timescales, timescales
 from .metrics import orthogonality_distance, timescale
 from .table import Table
-from .timescales import LayerTimescales, Timescales, timescales
 
 __all__ = [
     "LONG_SEQUENCE",

@@ -16,11 +16,11 @@ from typing import Any
 import torch
 
 from ..errors import RnnInitError
-from .check import check
 from .checkpoint import load_checkpoint
-from .describe import describe
+from .checks import check
+from .description import describe
 from .horizon import gradient_horizon
-from .timescales import timescales
+from .layer_timescales import timescales
 
 __all__ = ["register", "run_inspect"]
 

@@ -221,8 +221,9 @@ def gradient_horizon(
         threshold: the fraction of the last step's gradient norm that defines the horizon.
         generator: a ``torch.Generator`` for the random input and probes.
         name: qualified name of the recurrent module to measure inside ``module``.
-        include, exclude: glob patterns on qualified module names, as in
-            :func:`rnninit.init_`; the first selected recurrent module is measured.
+        include: glob patterns on qualified module names, as in :func:`rnninit.init_`; the
+            first selected recurrent module is measured.
+        exclude: glob patterns of modules to leave out.
 
     Returns:
         A :class:`Horizon` with ``.norms`` (``(T,)``, by input step), ``.horizon`` (steps back

@@ -19,10 +19,10 @@ import torch
 from torch import nn
 
 from ..layouts import gates
-from .describe import Description, describe
+from .description import Description, describe
 from .horizon import Horizon, gradient_horizon
+from .layer_timescales import Timescales, timescales
 from .metrics import effective_biases
-from .timescales import Timescales, timescales
 
 __all__ = ["plot_biases", "plot_horizon", "plot_singular_values", "plot_timescales", "write_plots"]
 

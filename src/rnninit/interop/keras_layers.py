@@ -1,4 +1,4 @@
-"""Read live Keras 3 recurrent layers into :class:`~.keras_arrays.DirectionWeights`.
+"""Read live Keras 3 recurrent layers into :class:`~rnninit.interop.keras_arrays.DirectionWeights`.
 
 Every setting that changes what the layer computes is checked against the PyTorch module
 first (``keras/src/layers/rnn/rnn.py``, ``bidirectional.py`` and the cell classes); settings
@@ -200,7 +200,7 @@ def read_keras(layout: Layout, source: object, notes: list[str]) -> list[Directi
     """Check a Keras layer (or list of stacked layers) and return its weights per direction.
 
     Appends to ``notes`` what is not carried over (stateful, dropout); raises
-    :class:`~.keras_arrays.KerasConversionError` for what PyTorch cannot represent.
+    :class:`~rnninit.interop.keras_arrays.KerasConversionError` for what PyTorch cannot represent.
 
     >>> import torch
     >>> from rnninit.layouts import layout_of

@@ -127,7 +127,8 @@ def timescales(
 
     Args:
         module: a recurrent module or any module containing some.
-        include, exclude: glob patterns on qualified module names.
+        include: glob patterns on qualified module names.
+        exclude: glob patterns of modules to leave out.
 
     Returns:
         A :class:`Timescales` with one entry per (module, layer, direction) of every LSTM (gate

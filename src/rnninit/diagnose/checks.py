@@ -321,11 +321,12 @@ def check(
             PyTorch's default init is reported as unfit.
         optimizer: if given, also report recurrent Parameters and learned initial states the
             optimizer does not hold.
-        include, exclude: glob patterns on qualified module names choosing the recurrent
+        include: glob patterns on qualified module names choosing the recurrent
             modules, as in :func:`rnninit.init_` (:func:`rnninit.layouts.find_recurrent`). A
             learned initial state is checked with the module it belongs to (attached to it by
             ``attach_initial_state``, or the ``rnn`` of a ``Recurrent``); a free-standing
             ``InitialState`` is selected by its own qualified name.
+        exclude: glob patterns of modules to leave out (matched like ``include``).
 
     Returns:
         A :class:`~rnninit.diagnose.findings.Report` (list-like, most severe first, printable,

@@ -108,7 +108,8 @@ def describe(
 
     Args:
         module: an ``nn.RNN``/``LSTM``/``GRU``, a Cell, or any module containing them.
-        include, exclude: glob patterns on qualified module names (as in :func:`rnninit.init_`).
+        include: glob patterns on qualified module names (as in :func:`rnninit.init_`).
+        exclude: glob patterns of modules to leave out.
 
     Returns:
         A :class:`Description`: print it for a terminal table, or use ``.to_markdown()`` /
