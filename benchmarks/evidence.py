@@ -1,0 +1,64 @@
+"""The targets of issue 9 for the recommended start, ``auto``, on the standard harness
+(LSTM 128, batch 50, Adam 1e-3, gradient clip 1): adding at T=750 (5 seeds, 3000 steps) and
+T=1500 (5 seeds, 5000 steps), copy at delay 100 (5 seeds, 10,000 steps) and delay 500 (1 seed,
+10,000 steps). ``auto`` calibrates on 4 training batches with ``horizon`` left to the data.
+Runs stop when solved; resumable. Usage::
+
+    python benchmarks/evidence.py [--workers 1] [--list]
+
+Results: benchmarks/results/evidence/results.jsonl; report: ``rnninit report
+benchmarks/results/evidence``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rnninit.bench import RunConfig, build_sweep, run_sweep
+
+#: (task, length, seeds, steps), in the order they run (cheapest first).
+PLAN: list[tuple[str, int, int, int]] = [
+    ("adding", 750, 5, 3000),
+    ("copy", 100, 5, 10_000),
+    ("adding", 1500, 5, 5000),
+    ("copy", 500, 1, 10_000),
+]
+
+
+def configs(scheme: str = "auto") -> list[RunConfig]:
+    """Seed-major within each task: seed 0 of every task before seed 1 of the next."""
+    per_task = [
+        build_sweep([task], [scheme], ["lstm"], [length], seeds=seeds, steps=steps)
+        for task, length, seeds, steps in PLAN
+    ]
+    out: list[RunConfig] = []
+    for seed in range(max(seeds for _, _, seeds, _ in PLAN)):
+        out += [c for runs in per_task for c in runs if c.seed == seed]
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--scheme", default="auto")
+    p.add_argument("--out", default=str(Path(__file__).parent / "results" / "evidence"))
+    p.add_argument("--list", action="store_true")
+    args = p.parse_args()
+    todo = configs(args.scheme)
+    if args.list:
+        for c in todo:
+            print(c.id, c.task, c.length, c.scheme, c.seed, c.steps)
+        return 0
+    t0 = time.perf_counter()
+    ran, skipped = run_sweep(
+        todo, args.out, workers=args.workers, log=lambda m: print(m, file=sys.stderr)
+    )
+    print(f"{ran} runs, {skipped} skipped, {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
