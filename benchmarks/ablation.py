@@ -13,7 +13,7 @@ every task finishes before seed 1 of any. Usage::
     python benchmarks/ablation.py [--workers 2] [--seeds 3] [--only TASK ...] [--list]
 
 Results: benchmarks/results/ablation/results.jsonl; report: ``rnninit report
-benchmarks/results/ablation``.
+benchmarks/results/ablation``; the factor table (cells x tasks): ``--table``.
 """
 
 from __future__ import annotations
@@ -76,6 +76,40 @@ def configs(seeds: int, only: list[str] | None) -> list:  # type: ignore[type-ar
     return out
 
 
+def _cell_text(records: list[dict]) -> str:  # type: ignore[type-arg]
+    """``solved/n @median steps`` or, if no seed solved, ``0/n, metric median``."""
+    import statistics
+
+    n = len(records)
+    steps = [r["steps_to_solve"] for r in records if r["solved"]]
+    if steps:
+        return f"{len(steps)}/{n} @{int(statistics.median(steps))}"
+    metric = records[0]["task"]["metric"]
+    final = statistics.median(
+        r["final"].get("test_accuracy" if metric == "accuracy" else "test_loss", float("nan"))
+        for r in records
+    )
+    return f"0/{n}, {'acc' if metric == 'accuracy' else metric} {final:.3g}"
+
+
+def table(folder: str) -> str:
+    """The factor table: one row per cell, one column per task; seeds solved and the median
+    steps to solve (or, if none solved, the median final test metric)."""
+    from rnninit.bench import load_results
+
+    runs: dict[tuple[str, str], list[dict]] = {}  # type: ignore[type-arg]
+    for r in load_results(folder):
+        c = r["config"]
+        key = (f"{c['task']} T={c['length']} {c['cell']}", c["scheme"])
+        runs.setdefault(key, []).append(r)
+    tasks = [f"{t} T={n} {c}" for t, n, c in TASKS if any(k[0] == f"{t} T={n} {c}" for k in runs)]
+    lines = ["| start (scheme spec) | " + " | ".join(tasks) + " |", "|---" * (len(tasks) + 1) + "|"]
+    for label, spec in CELLS.items():
+        row = [_cell_text(runs[(t, spec)]) if (t, spec) in runs else "" for t in tasks]
+        lines.append(f"| {label} (`{spec}`) | " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--workers", type=int, default=2)
@@ -83,7 +117,11 @@ def main() -> int:
     p.add_argument("--only", nargs="*", help="task names to run (default: all)")
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "ablation"))
     p.add_argument("--list", action="store_true")
+    p.add_argument("--table", action="store_true", help="print the factor table and exit")
     args = p.parse_args()
+    if args.table:
+        print(table(args.out))
+        return 0
     todo = configs(args.seeds, args.only)
     if args.list:
         for c in todo:
