@@ -5,20 +5,16 @@ equals a calibration on both ranks' data at once) and rank 0's draws are broadca
 
 from __future__ import annotations
 
-import os
-import socket
 from pathlib import Path
 
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
+from ddp_support import gloo_group, spawn
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from rnninit.auto import auto_init_
-
-WORLD = 2
 
 
 def _net() -> nn.Module:
@@ -31,12 +27,7 @@ def _data(rank: int) -> torch.Tensor:
 
 
 def _worker(rank: int, port: int, out_dir: str) -> None:
-    os.environ["GLOO_SOCKET_IFNAME"] = "lo"
-    torch.set_num_threads(1)
-    dist.init_process_group(
-        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORLD
-    )
-    try:
+    with gloo_group(rank, port):
         torch.manual_seed(rank)  # rank 0 draws as the reference below does
         before = _net()
         auto_init_(before, _data(rank))
@@ -47,20 +38,11 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
             {"before": before.state_dict(), "after": inner.state_dict()},
             Path(out_dir) / f"rank{rank}.pt",
         )
-        dist.barrier()
-    finally:
-        dist.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.skipif(not dist.is_available(), reason="torch.distributed not built")
 def test_auto_gives_every_rank_the_same_weights_before_or_after_wrapping(tmp_path: Path) -> None:
-    mp.spawn(_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD, join=True)
+    spawn(_worker, tmp_path)
     r0 = torch.load(tmp_path / "rank0.pt")
     r1 = torch.load(tmp_path / "rank1.pt")
     for case in ("before", "after"):

@@ -4,20 +4,17 @@ steps; carried states stay per rank."""
 
 from __future__ import annotations
 
-import os
-import socket
 from pathlib import Path
 
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
+from ddp_support import gloo_group, spawn
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from rnninit.states import Recurrent, attach_initial_state
 
-WORLD = 2
 STEPS = 6
 
 
@@ -33,12 +30,7 @@ class _Net(nn.Module):
 
 
 def _worker(rank: int, port: int, out_dir: str) -> None:
-    os.environ["GLOO_SOCKET_IFNAME"] = "lo"
-    torch.set_num_threads(1)
-    dist.init_process_group(
-        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORLD
-    )
-    try:
+    with gloo_group(rank, port):
         torch.manual_seed(rank)  # different starts: DDP must broadcast rank 0's parameters
         net = _Net()
         model = DistributedDataParallel(net)
@@ -63,9 +55,6 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
             },
             Path(out_dir) / f"rank{rank}.pt",
         )
-        dist.barrier()  # both ranks done before the store (hosted by rank 0) goes away
-    finally:
-        dist.destroy_process_group()
 
 
 class _AttachedNet(nn.Module):
@@ -80,12 +69,7 @@ class _AttachedNet(nn.Module):
 
 
 def _attached_worker(rank: int, port: int, out_dir: str) -> None:
-    os.environ["GLOO_SOCKET_IFNAME"] = "lo"
-    torch.set_num_threads(1)
-    dist.init_process_group(
-        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORLD
-    )
-    try:
+    with gloo_group(rank, port):
         torch.manual_seed(rank)
         net = _AttachedNet()
         model = DistributedDataParallel(net)
@@ -101,20 +85,11 @@ def _attached_worker(rank: int, port: int, out_dir: str) -> None:
             {k: v.detach() for k, v in net.lstm.state_dict().items()},
             Path(out_dir) / f"attached{rank}.pt",
         )
-        dist.barrier()
-    finally:
-        dist.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.skipif(not dist.is_available(), reason="torch.distributed not built")
 def test_ddp_learned_states_sync_and_carried_states_stay_per_rank(tmp_path: Path) -> None:
-    mp.spawn(_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD, join=True)
+    spawn(_worker, tmp_path)
     r0 = torch.load(tmp_path / "rank0.pt")
     r1 = torch.load(tmp_path / "rank1.pt")
     assert r0["h0"].abs().sum() > 0 and r0["c0"].abs().sum() > 0  # trained away from zero
@@ -126,7 +101,7 @@ def test_ddp_learned_states_sync_and_carried_states_stay_per_rank(tmp_path: Path
 
 @pytest.mark.skipif(not dist.is_available(), reason="torch.distributed not built")
 def test_ddp_syncs_an_attached_learned_state(tmp_path: Path) -> None:
-    mp.spawn(_attached_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD, join=True)
+    spawn(_attached_worker, tmp_path)
     r0 = torch.load(tmp_path / "attached0.pt")
     r1 = torch.load(tmp_path / "attached1.pt")
     assert list(r0) == [
