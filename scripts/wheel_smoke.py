@@ -62,8 +62,16 @@ def main(wheel: Path, venv: Path) -> None:
         )
         check(torch.allclose(b_i, -b_f), "chrono: input bias = -forget bias")
 
-    # an initial state (default kind: zeros) and a forward pass with it
-    h0, c0 = rnninit.initial_state(lstm, batch_size=batch)
+    # the data-calibrated start: forget-gate input block at mean square 1 on the data
+    x = 30 * torch.randn(9, batch, inputs, generator=gen) + 5
+    rnninit.init_(lstm, "auto", data=x, generator=gen)
+    with torch.no_grad():
+        w_f = p["weight_ih_l0"][hidden : 2 * hidden].double()
+        ms = float((x.reshape(-1, inputs).double() @ w_f.T).pow(2).mean())
+    check(abs(ms - 1.0) < 1e-3, f"auto: forget block's input contribution mean square {ms:.4f}")
+
+    # an initial state (zeros) and a forward pass with it
+    h0, c0 = rnninit.initial_state(lstm, "zeros", batch_size=batch)
     shape = (layers, batch, hidden)
     check(h0.shape == c0.shape == shape, f"initial_state: h0, c0 of shape {shape}")
     check(not h0.any() and not c0.any(), "initial_state: zeros")
