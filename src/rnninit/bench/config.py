@@ -42,6 +42,9 @@ def scheme_fits(scheme: str, cell: str) -> bool:
 
     ``irnn`` runs on the relu RNN only (Le et al. 2015); the gate schemes on LSTM/GRU only; the
     relu RNN gets ``pytorch``, ``folk_normal``, ``irnn`` and ``auto``.
+
+    >>> scheme_fits("irnn", "lstm"), scheme_fits("chrono+input=lecun_normal", "gru")
+    (False, True)
     """
     base = scheme.split("+")[0]
     if base == "irnn":
@@ -66,6 +69,10 @@ class RunConfig:
         eval_every: steps between test evaluations.
         test_size: number of test sequences; data_seed: seed of the fixed test data.
         stop_on_solve: stop as soon as the task counts as solved (saves the budget).
+
+    >>> c = RunConfig("adding", 200, "lstm", "chrono+input=lecun_normal", seed=1)
+    >>> c.spec.base, c.group, len(c.id)
+    ('chrono', ('adding', 200, 'lstm'), 16)
     """
 
     task: str

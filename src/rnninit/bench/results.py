@@ -16,7 +16,14 @@ __all__ = ["ResultsStore", "load_results"]
 
 
 class ResultsStore:
-    """Append-only JSON-lines store of run records keyed by ``record["id"]``."""
+    """Append-only JSON-lines store of run records keyed by ``record["id"]``.
+
+    >>> import tempfile, pathlib
+    >>> store = ResultsStore(pathlib.Path(tempfile.mkdtemp()) / "results.jsonl")
+    >>> store.append({"id": "a1", "solved": True})
+    >>> sorted(store.ids())
+    ['a1']
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -66,6 +73,12 @@ def load_results(folder: str | Path) -> list[dict[str, Any]]:
 
     Raises:
         FileNotFoundError: no results file there.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ResultsStore(folder / "results.jsonl").append({"id": "a1"})
+    >>> [r["id"] for r in load_results(folder)]
+    ['a1']
     """
     path = Path(folder)
     files = [path] if path.is_file() else sorted(path.glob("results*.jsonl"))

@@ -103,6 +103,11 @@ def run_config(config: RunConfig, progress: Callable[[int], None] | None = None)
     criterion held; None if never), ``final`` (test metrics at the end), ``baseline``,
     ``metric``, ``steps_run``, ``diverged``, ``seconds_per_step``, ``wall_seconds``, ``versions``.
     ``progress(n)`` is called with the number of steps done since the last call.
+
+    >>> c = RunConfig("adding", 10, "lstm", "auto", hidden=8, batch=4, steps=3, test_size=5)
+    >>> record = run_config(c)
+    >>> record["steps_run"], record["solved"], sorted(record["final"])
+    (3, False, ['test_loss'])
     """
     task = make_task(
         config.task, config.length, test_size=config.test_size, data_seed=config.data_seed
@@ -233,6 +238,12 @@ def run_sweep(
     Returns ``(ran, skipped)``. With ``workers > 1`` the runs go to a pool of spawned processes
     with one torch thread each; results are appended (and flushed) by this process only.
     ``show_progress`` None means: only when stderr is a terminal.
+
+    >>> import tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> c = RunConfig("adding", 10, "lstm", "pytorch", hidden=4, batch=3, steps=2, test_size=5)
+    >>> run_sweep([c], out), run_sweep([c], out)  # the second call skips the finished run
+    ((1, 0), (0, 1))
     """
     from tqdm import tqdm
 

@@ -69,6 +69,10 @@ def build_sweep(
     ``zeros`` except on ``echo``, which compares every kind with the ``pytorch`` scheme.
     ``lengths`` applies to the tasks that have a length (not digits). ``overrides`` set any other
     :class:`RunConfig` field (hidden, batch, lr, ...).
+
+    >>> configs = build_sweep(["adding"], ["pytorch", "auto"], ["lstm", "gru"], [100], seeds=2)
+    >>> len(configs), configs[0].steps, configs[0].hidden
+    (8, 3000, 128)
     """
     task_list = _check("task", tasks or TASKS, TASKS)
     cell_list = _check("cell", cells or CELLS, CELLS)
@@ -124,6 +128,10 @@ def quick_sweep(seeds: int = 2) -> list[RunConfig]:
     auto; relu RNN: default vs IRNN), copy at delay 20, digits (with flax and auto), and the
     initial-state task
     (zeros, the two folk random states, learned, learned_noisy).
+
+    >>> configs = quick_sweep(seeds=1)
+    >>> sorted({c.task for c in configs}), "auto" in {c.scheme for c in configs}
+    (['adding', 'copy', 'digits', 'echo'], True)
     """
     small: dict[str, Any] = {"hidden": 64, "test_size": 500, "log_every": 25, "eval_every": 200}
     configs: list[RunConfig] = []
@@ -187,6 +195,11 @@ def shard(configs: Sequence[RunConfig], index: int, count: int) -> list[RunConfi
     """The configurations of shard ``index`` of ``count``: those whose id mod count is index.
 
     Every configuration lands in exactly one shard, whatever order the list is in.
+
+    >>> configs = build_sweep(["adding"], ["pytorch", "chrono"], ["lstm"], [50], seeds=2)
+    >>> parts = [shard(configs, i, 3) for i in range(3)]
+    >>> sorted(c.id for p in parts for c in p) == sorted(c.id for c in configs)
+    True
     """
     return [c for c in configs if int(c.id, 16) % count == index]
 

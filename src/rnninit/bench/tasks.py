@@ -317,6 +317,11 @@ def make_task(
     Raises:
         UnknownNameError: ``name`` is not one of :data:`TASKS`.
         ValueError: ``length`` is too short for the task.
+
+    >>> task = make_task("adding_x100", 50, test_size=4)
+    >>> x, y = task.test_set()
+    >>> tuple(x.shape), task.baseline == 1 / 6, float(x[..., 0].max()) > 1
+    ((4, 50, 2), True, True)
     """
     if name not in TASKS:
         raise UnknownNameError("task", name, TASKS)
