@@ -41,7 +41,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--quick", action="store_true", help="the small preset (the main job)")
     p.add_argument("--task", type=_names, help=f"comma-separated, from: {', '.join(TASKS)}")
-    p.add_argument("--scheme", type=_names, help=f"from: {', '.join(BENCH_SCHEMES)}")
+    p.add_argument(
+        "--scheme",
+        type=_names,
+        help=f"from: {', '.join(BENCH_SCHEMES)}; or a spec with overrides, "
+        "e.g. 'chrono+input=lecun_normal', 'flax+forget_bias=1', 'auto+target=0.3'",
+    )
     p.add_argument("--cell", type=_names, help=f"from: {', '.join(CELLS)}")
     p.add_argument("--state", type=_names, help=f"initial states, from: {', '.join(STATE_KINDS)}")
     p.add_argument("--length", type=_ints, help="T values, e.g. 200,400,750 (not for digits)")
