@@ -226,8 +226,9 @@ def test_quick_preset_covers_every_task_and_state_kind_and_is_small() -> None:
     from rnninit.bench.sweep import quick_sweep
 
     configs = quick_sweep()
-    assert {c.task for c in configs} == {"adding", "copy", "digits", "echo"}
-    assert {"pytorch", "chrono", "irnn", "folk_normal"} <= {c.scheme for c in configs}
+    assert {c.task for c in configs} == {"adding", "adding_x100", "copy", "digits", "echo"}
+    assert "auto" in {c.scheme for c in configs}
+    assert {"pytorch", "chrono", "flax", "keras"} <= {c.scheme for c in configs}
     assert {"zeros", "folk_randn", "folk_xavier", "learned", "learned_noisy"} <= {
         c.state for c in configs
     }
