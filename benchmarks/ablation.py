@@ -43,10 +43,16 @@ CELLS: dict[str, str] = {
     "recurrent: orthogonal over the stack": (
         "chrono+input=lecun_normal+recurrent=orthogonal+whole=recurrent"
     ),
-    # the calibration target (mean square of each gate block's input contribution)
+    # auto's constants: the calibration target (mean square of each gate block's input
+    # contribution) and per-feature standardization
     "auto target 0.3": "auto+target=0.3",
     "auto target 3": "auto+target=3",
     "auto, one scale per block": "auto+per_feature=0",
+    # the recurrent gain and the keep-gate horizon T_max (taken from the data by default)
+    "auto gain 0.8": "auto+gain=0.8",
+    "auto gain 1.25": "auto+gain=1.25",
+    "auto T_max 50": "auto+horizon=50",
+    "auto T_max 2000": "auto+horizon=2000",
 }
 
 #: (task, length, cell) in the order they run, cheapest and most telling first.
