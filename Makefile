@@ -48,8 +48,21 @@ docs: $(DOCS_STAMP)
 # README's test command: lint, types, tests + doctests, the strict docs build, the wheel check
 test: lint typecheck unit docs wheel
 
+# Mutation testing of the core modules (issue 8; not part of `make test`: ~30 min on 2 cores).
+# Configuration: [tool.mutmut] in pyproject.toml; results and survivors: docs/mutation.md.
+MUT_STAMP := $(VENV)/.rnninit-mutation-installed
+
+$(MUT_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,mutation]"
+	touch $(MUT_STAMP)
+
+mutation: $(MUT_STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/python scripts/mutation_score.py --survivors
+
 clean:
-	rm -rf $(VENV) bench-out site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) bench-out site mutants .pytest_cache .mypy_cache .ruff_cache
 
 # --- packaging and the optional Flax parity check (issue 10) ---
 .PHONY: setup-flax wheel

@@ -30,3 +30,9 @@ $B --task adding --length 400 --cell lstm --scheme chrono --seeds 3
 $B --task copy --length 100 --cell lstm --scheme flax,sonnet --seeds 3
 $B --task digits,digits_perm --cell lstm --scheme flax,sonnet --seeds 3
 rnninit report "$OUT"
+# G. `auto` (issue 9) on the full run's tasks, 3 seeds, same harness (2026-11-22 and -25).
+$B --task adding --length 200 --cell lstm,gru --scheme auto --seeds 3
+$B --task digits,digits_perm --cell lstm --scheme auto --seeds 3
+$B --task copy --length 100 --cell lstm --scheme auto --seeds 3
+$B --task adding --length 400 --cell lstm --scheme auto --seeds 3
+rnninit report "$OUT"
