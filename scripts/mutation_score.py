@@ -1,6 +1,6 @@
 """The mutation score of the last `mutmut run`, per core module, from mutants/**/*.meta.
 
-Usage: python scripts/mutation_score.py [--survivors] [--markdown]
+Usage: python scripts/mutation_score.py [--survivors] [--root mutants/src]
 
 mutmut 3 records one exit code per mutant: 1 (a test failed: killed), 0 (every test passed:
 survived), 33 (no test ran the mutated function), 36/152/-24 (timeout: counted as killed,
@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-STATUS = {0: "survived", 1: "killed", 33: "no tests", 34: "skipped", 36: "timeout", 152: "timeout"}
-STATUS[-24] = "timeout"
+STATUS = {
+    0: "survived",
+    1: "killed",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    152: "timeout",
+    -24: "timeout",
+}
 
 
 def collect(root: Path) -> dict[str, str]:
@@ -30,10 +36,6 @@ def collect(root: Path) -> dict[str, str]:
 
 def module_of(mutant: str) -> str:
     return mutant.split(".x", 1)[0]
-
-
-def function_of(mutant: str) -> str:
-    return re.sub(r"__mutmut_\d+$", "", mutant)
 
 
 def main() -> None:
