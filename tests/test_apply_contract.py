@@ -1104,14 +1104,6 @@ def test_the_scheme_warning_names_the_submodule_and_the_designed_for_families() 
     assert not caught[0].filename.startswith(os.path.dirname(rnninit.__file__))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the meta-device check reads only a layer's own parameters "
-    "(named_parameters(recurse=False)), so a layer whose every parameter is parametrized (the "
-    "originals live in its parametrizations submodule) passes it and fails later with an "
-    "untyped RuntimeError ('Tensor.item() cannot be called on meta tensors')",
-    raises=RuntimeError,
-)
 def test_a_meta_layer_with_only_parametrized_weights_gets_the_to_empty_advice() -> None:
     with torch.device("meta"):
         lstm = parametrizations.weight_norm(nn.LSTM(3, 4, bias=False), "weight_ih_l0")

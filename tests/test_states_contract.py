@@ -138,7 +138,7 @@ SHAPE_CASES: list[
         lambda: nn.GRU(IN, H),
         lambda: torch.randn(T, IN),
         lambda: _z(1, N, H),
-        f"h0 of {GRU1} for an input with unbatched: expected shape (1, 6), got (1, 5, 6); "
+        f"h0 of {GRU1} for an unbatched input: expected shape (1, 6), got (1, 5, 6); "
         "the input is unbatched (2-D), so the state is (L*D, H_out) without a batch "
         "dimension: use h0.squeeze(1)",
     ),
@@ -147,7 +147,7 @@ SHAPE_CASES: list[
         lambda: nn.GRU(IN, H, num_layers=2),
         lambda: torch.randn(T, IN),
         lambda: _z(1, H),
-        f"h0 of {GRU2} for an input with unbatched: expected shape (2, 6), got (1, 6); "
+        f"h0 of {GRU2} for an unbatched input: expected shape (2, 6), got (1, 6); "
         "dim 0 must be num_layers * num_directions = 2",
     ),
     (
@@ -155,7 +155,7 @@ SHAPE_CASES: list[
         lambda: nn.GRU(IN, H),
         lambda: torch.randn(T, IN),
         lambda: _z(3, N, H),
-        f"h0 of {GRU1} for an input with unbatched: expected shape (1, 6), got (3, 5, 6); "
+        f"h0 of {GRU1} for an unbatched input: expected shape (1, 6), got (3, 5, 6); "
         + CONVENTIONS,
     ),
     (
@@ -163,7 +163,7 @@ SHAPE_CASES: list[
         lambda: nn.GRU(IN, H),
         lambda: torch.randn(T, IN),
         lambda: _z(1, N, H + 1),
-        f"h0 of {GRU1} for an input with unbatched: expected shape (1, 6), got (1, 5, 7); "
+        f"h0 of {GRU1} for an unbatched input: expected shape (1, 6), got (1, 5, 7); "
         "the last dim must be hidden_size = 6",
     ),
     (
@@ -171,7 +171,7 @@ SHAPE_CASES: list[
         lambda: nn.GRU(IN, H, num_layers=2),
         lambda: torch.randn(T, IN),
         lambda: _z(4, H, H + 1),
-        f"h0 of {GRU2} for an input with unbatched: expected shape (2, 6), got (4, 6, 7); "
+        f"h0 of {GRU2} for an unbatched input: expected shape (2, 6), got (4, 6, 7); "
         "the last dim must be hidden_size = 6",
     ),
     (
@@ -227,7 +227,7 @@ SHAPE_CASES: list[
         lambda: nn.GRUCell(IN, H),
         lambda: torch.randn(IN),
         lambda: _z(N, H),
-        "h0 of nn.GRUCell(hidden_size=6) for an input with unbatched: expected shape (6,), "
+        "h0 of nn.GRUCell(hidden_size=6) for an unbatched input: expected shape (6,), "
         "got (5, 6); the input is unbatched (1-D), so the state has no batch dimension either",
     ),
     (
@@ -235,7 +235,7 @@ SHAPE_CASES: list[
         lambda: nn.GRUCell(IN, H),
         lambda: torch.randn(IN),
         lambda: _z(H + 1),
-        "h0 of nn.GRUCell(hidden_size=6) for an input with unbatched: expected shape (6,), "
+        "h0 of nn.GRUCell(hidden_size=6) for an unbatched input: expected shape (6,), "
         "got (7,); the last dim must be hidden_size = 6",
     ),
     (
@@ -308,7 +308,7 @@ STRUCTURE_CASES: list[tuple[str, Callable[[], nn.Module], Callable[[], Any], str
         lambda: nn.LSTM(IN, H),
         lambda: 3,
         "nn.LSTM expected its state as a tuple (h0, c0) of shapes (1, 5, 6) and (1, 5, 6), "
-        "got a int",
+        "got an int",
     ),
     (
         "gru_given_a_pair",
@@ -344,22 +344,13 @@ def test_wrong_structure_gets_its_exact_message(
     assert str(err.value) == message
 
 
-def test_a_non_tensor_inside_the_lstm_pair_is_a_type_error_naming_it() -> None:
-    with pytest.raises(TypeError) as err:
+def test_a_non_tensor_inside_the_lstm_pair_is_a_state_shape_error_naming_it() -> None:
+    with pytest.raises(StateShapeError) as err:
         check_state(nn.LSTM(IN, H), (_z(1, N, H), "c"), torch.randn(T, N, IN))
-    assert not isinstance(err.value, StateShapeError)
-    assert str(err.value) == "c0 must be a torch.Tensor, got str"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_state's docstring promises StateShapeError for any state that does not fit; "
-    "a non-tensor inside an LSTM pair raises a plain TypeError (a non-tensor GRU state raises "
-    "StateShapeError)",
-)
-def test_a_non_tensor_inside_the_lstm_pair_is_a_state_shape_error_as_documented() -> None:
-    with pytest.raises(StateShapeError):
-        check_state(nn.LSTM(IN, H), (_z(1, N, H), "c"), torch.randn(T, N, IN))
+    assert str(err.value) == f"c0 must be a torch.Tensor of shape (1, {N}, {H}), got str"
+    with pytest.raises(StateShapeError) as err:
+        check_state(nn.LSTM(IN, H, num_layers=2), ([1.0], _z(2, N, H)), torch.randn(T, N, IN))
+    assert str(err.value) == f"h0 must be a torch.Tensor of shape (2, {N}, {H}), got list"
 
 
 def test_dtype_and_device_mismatches_name_the_state_and_the_fix() -> None:

@@ -432,11 +432,6 @@ def test_a_call_generator_overrides_the_constructions() -> None:
     assert torch.allclose(c, 0.1 * torch.randn((1, 4, 8), generator=_gen(7)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the conditional kind ignores the target dtype (Part.dtype): a state built "
-    "for like= of another dtype keeps the projection's dtype, unlike learned/learned_noisy",
-)
 def test_conditional_state_takes_the_inputs_dtype_like_the_learned_state() -> None:
     rnn = nn.GRU(3, 8)
     x = torch.randn(6, 4, 3, generator=_gen(0))
@@ -818,13 +813,13 @@ def test_a_carried_conditional_call_restarts_reset_rows_from_the_context() -> No
         (
             (5, 4, IN),
             (5, IN),
-            "stateful Recurrent carries a state for batch size 4 but this input has unbatched "
+            "stateful Recurrent carries a state for batch size 4 but this input is unbatched "
             "(2-D input (unbatched)); call reset() first to start new sequences",
         ),
         (
             (5, IN),
             (5, 4, IN),
-            "stateful Recurrent carries a state for unbatched but this input has batch size 4 "
+            "stateful Recurrent carries an unbatched state but this input has batch size 4 "
             "(input.shape[1]); call reset() first to start new sequences",
         ),
     ],

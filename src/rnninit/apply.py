@@ -191,7 +191,8 @@ def _token(module: nn.Module) -> tuple[str, str]:
 
 def _check_device(modules: Sequence[tuple[str, nn.Module]]) -> None:
     for name, mod in modules:
-        for pname, p in mod.named_parameters(recurse=False):
+        # recurse: a parametrized weight's originals live in the layer's parametrizations child
+        for pname, p in mod.named_parameters():
             if p.is_meta:
                 raise SchemeError(
                     f"{(name + '.' if name else '') + pname} is on the meta device: it has no "

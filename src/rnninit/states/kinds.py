@@ -194,6 +194,7 @@ def _build_conditional(
     proj = getattr(owner, "proj_" + part.name[0])
     assert isinstance(proj, nn.Linear)
     y: torch.Tensor = _ACTIVATIONS[params["activation"]](proj(context.to(proj.weight.dtype)))
+    y = y.to(part.dtype)  # the state takes the input's dtype, like the learned kinds
     if spec.is_cell:
         return y
     ld = spec.layers_dirs

@@ -276,10 +276,12 @@ class Recurrent(nn.Module):
         carry = _parts(self._carry)
         carried_n = carry[0].shape[1] if carry[0].dim() == 3 else None
         if carried_n != info.batch_size:
-            now = "unbatched" if info.batch_size is None else f"batch size {info.batch_size}"
-            was = "unbatched" if carried_n is None else f"batch size {carried_n}"
+            now = "is unbatched" if info.batch_size is None else f"has batch size {info.batch_size}"
+            was = (
+                "an unbatched state" if carried_n is None else f"a state for batch size {carried_n}"
+            )
             raise StateShapeError(
-                f"stateful Recurrent carries a state for {was} but this input has {now} "
+                f"stateful Recurrent carries {was} but this input {now} "
                 f"({info.source}); call reset() first to start new sequences"
             )
         carry = tuple(c.to(device=info.device, dtype=info.dtype) for c in carry)

@@ -287,14 +287,20 @@ def _why(spec: StateSpec, name: str, width: int, given: Shape, info: BatchInfo) 
 
 
 def _check_tensor(spec: StateSpec, name: str, width: int, value: object, info: BatchInfo) -> None:
-    if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     expected = state_shape(spec, width, info.batch_size)
+    if not isinstance(value, torch.Tensor):
+        raise StateShapeError(
+            f"{name} must be a torch.Tensor of shape {expected}, got {type(value).__name__}"
+        )
     given = tuple(value.shape)
     if given != expected:
-        batch = "unbatched" if info.batch_size is None else f"batch size {info.batch_size}"
+        batch = (
+            "an unbatched input"
+            if info.batch_size is None
+            else (f"an input with batch size {info.batch_size}")
+        )
         raise StateShapeError(
-            f"{name} of {spec.describe()} for an input with {batch}: expected shape "
+            f"{name} of {spec.describe()} for {batch}: expected shape "
             f"{expected}, got {given}; {_why(spec, name, width, given, info)}"
         )
     if value.dtype != info.dtype:
@@ -339,7 +345,8 @@ def _describe(value: object) -> str:
             str(tuple(v.shape)) if isinstance(v, torch.Tensor) else type(v).__name__ for v in value
         )
         return f"a {type(value).__name__} of {len(value)} ({inner})"
-    return f"a {type(value).__name__}"
+    kind = type(value).__name__
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
 
 
 def check_state(module: nn.Module, state: object, input: torch.Tensor | PackedSequence) -> None:
