@@ -178,3 +178,48 @@ def test_write_plots_on_rnn_and_cells(tmp_path: Path) -> None:
     paths = write_plots(model, tmp_path, seq_len=20)
     assert len(paths) == 4
     assert all(p.read_bytes().startswith(PNG) for p in paths)
+
+
+def test_inspect_include_and_exclude_select_the_modules_everywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _save(_Net().state_dict(), tmp_path / "net.pt")
+    # both forms select the GRUCell alone: the tables, the check and the horizon leave the LSTM out
+    for args in (["--include", "dec"], ["--exclude", "encoder.*"]):
+        out = tmp_path / args[0].strip("-")
+        assert main(["inspect", str(path), "--out", str(out), "--seq-len", "30", *args]) == 0
+        text = capsys.readouterr().out
+        tables = text.split("inferred from parameter names and shapes")[-1]
+        assert "dec.weight_ih" in tables and "encoder.lstm" not in tables
+        assert "gradient horizon of dec:" in text and "rnninit.check: Module (dec)" in text
+        assert sorted(p.name for p in out.iterdir()) == [
+            "biases.png",
+            "horizon.png",
+            "singular_values.png",
+            "timescales.png",
+        ]
+    # without a selection the LSTM comes first (control: the assertions above can fail)
+    assert main(["inspect", str(path), "--no-plots"]) == 0
+    assert "gradient horizon of encoder.lstm:" in capsys.readouterr().out
+
+
+def test_inspect_selection_that_matches_nothing_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _save(_Net().state_dict(), tmp_path / "net.pt")
+    code = main(["inspect", str(path), "--no-plots", "--include", "dec", "--exclude", "d*"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnninit inspect: error: ")
+    assert "leave no recurrent module" in err and "'encoder.lstm'" in err and "'dec'" in err
+
+
+def test_write_plots_biases_follow_the_selection(tmp_path: Path) -> None:
+    lstm = rnninit.init_(nn.LSTM(3, 4), "keras")  # forget bias 1
+    gru = rnninit.init_(nn.GRU(3, 4), "flax")
+    model = nn.ModuleDict({"lstm": lstm, "gru": gru})
+    from rnninit.diagnose.plots import plot_biases
+
+    only_gru = plot_biases(model, tmp_path / "g.png", include="gru")
+    both = plot_biases(model, tmp_path / "b.png")
+    assert only_gru.read_bytes().startswith(PNG) and both.read_bytes() != only_gru.read_bytes()

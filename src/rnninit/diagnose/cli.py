@@ -76,6 +76,15 @@ def register(subparsers: Any) -> None:
         default=None,
         help="an RNN's nonlinearity (cannot be read from the weights; default tanh)",
     )
+    for flag, what in (("--include", "only"), ("--exclude", "leave out")):
+        p.add_argument(
+            flag,
+            action="append",
+            default=None,
+            metavar="GLOB",
+            help=f"{what} the recurrent modules whose qualified name matches GLOB (e.g. "
+            "'encoder.*'), as in rnninit.init_; repeatable",
+        )
     p.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     p.add_argument("--seed", type=int, default=0, help="seed of the horizon's random input")
     p.set_defaults(func=run_inspect)
@@ -117,13 +126,14 @@ def run_inspect(args: argparse.Namespace) -> int:
     for note in loaded.notes:
         print(f"  - {note}")
     print()
+    only, leave_out = args.include, args.exclude
     try:
-        desc = describe(model)
-        ts = timescales(model)
-        report = check(model, seq_len=args.seq_len)
+        desc = describe(model, include=only, exclude=leave_out)
+        ts = timescales(model, include=only, exclude=leave_out)
+        report = check(model, seq_len=args.seq_len, include=only, exclude=leave_out)
         t = args.seq_len or _DEFAULT_HORIZON_T
         gen = torch.Generator().manual_seed(args.seed)
-        hz = gradient_horizon(model, t, generator=gen)
+        hz = gradient_horizon(model, t, generator=gen, include=only, exclude=leave_out)
     except (RnnInitError, RuntimeError, ValueError, TypeError) as exc:
         return _fail(f"cannot analyse the rebuilt model: {exc}")
     print(desc.to_markdown() if md else desc)
@@ -143,7 +153,12 @@ def run_inspect(args: argparse.Namespace) -> int:
         from .plots import write_plots
 
         paths = write_plots(
-            model, out, seq_len=t, generator=torch.Generator().manual_seed(args.seed)
+            model,
+            out,
+            seq_len=t,
+            generator=torch.Generator().manual_seed(args.seed),
+            include=only,
+            exclude=leave_out,
         )
     except ImportError as exc:
         return _fail(str(exc))

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,16 @@ def _save(fig: Any, path: str | Path) -> Path:
     return out
 
 
-def plot_biases(module: nn.Module, path: str | Path) -> Path:
-    """Histogram of the effective gate biases ``b_ih[g] + b_hh[g]`` of every recurrent layer
-    (GRU ``b_in`` and ``b_hn`` apart; definitions in :mod:`rnninit.diagnose.metrics`).
+def plot_biases(
+    module: nn.Module,
+    path: str | Path,
+    *,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
+) -> Path:
+    """Histogram of the effective gate biases ``b_ih[g] + b_hh[g]`` of every selected recurrent
+    layer (GRU ``b_in`` and ``b_hn`` apart; definitions in :mod:`rnninit.diagnose.metrics`);
+    ``include``/``exclude`` select modules as in :func:`rnninit.init_`.
 
     >>> import tempfile, torch
     >>> from pathlib import Path
@@ -62,9 +70,9 @@ def plot_biases(module: nn.Module, path: str | Path) -> Path:
     """
     plt = _pyplot()
     values: dict[str, list[torch.Tensor]] = {}
-    for eb in effective_biases(module):
+    for eb in effective_biases(module, include, exclude):
         values.setdefault(f"{eb.family} {eb.gate}", []).append(eb.value)
-    for b in gates(module):  # GRU n: b_in and b_hn are separate biases
+    for b in gates(module, include, exclude):  # GRU n: b_in and b_hn are separate biases
         if b.family == "GRU" and b.gate == "n" and b.kind in ("bias_ih", "bias_hh"):
             label = "GRU n (b_in)" if b.kind == "bias_ih" else "GRU n (b_hn)"
             values.setdefault(label, []).append(b.tensor.detach().double().cpu())
@@ -186,11 +194,14 @@ def write_plots(
     *,
     seq_len: int = 100,
     generator: torch.Generator | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
 ) -> list[Path]:
     """Write ``biases.png``, ``timescales.png``, ``singular_values.png`` and ``horizon.png``.
 
-    The horizon is measured on the first recurrent module with ``seq_len`` steps of N(0, 1) input.
-    Returns the paths written.
+    ``include``/``exclude`` select recurrent modules as in :func:`rnninit.init_`. The horizon
+    is measured on the first selected module with ``seq_len`` steps of N(0, 1) input. Returns
+    the paths written.
 
     >>> import tempfile, torch
     >>> from pathlib import Path
@@ -201,9 +212,16 @@ def write_plots(
     ['biases.png', 'timescales.png', 'singular_values.png', 'horizon.png']
     """
     out = Path(out_dir)
+    horizon = gradient_horizon(
+        module, seq_len, generator=generator, include=include, exclude=exclude
+    )
     return [
-        plot_biases(module, out / "biases.png"),
-        plot_timescales(timescales(module), out / "timescales.png"),
-        plot_singular_values(describe(module), out / "singular_values.png"),
-        plot_horizon(gradient_horizon(module, seq_len, generator=generator), out / "horizon.png"),
+        plot_biases(module, out / "biases.png", include=include, exclude=exclude),
+        plot_timescales(
+            timescales(module, include=include, exclude=exclude), out / "timescales.png"
+        ),
+        plot_singular_values(
+            describe(module, include=include, exclude=exclude), out / "singular_values.png"
+        ),
+        plot_horizon(horizon, out / "horizon.png"),
     ]
