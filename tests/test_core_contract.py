@@ -730,6 +730,7 @@ def test_dry_run_touches_no_rng_for_any_registered_initializer() -> None:
     kwargs: dict[str, Mapping[str, Any]] = {
         "constant": {"value": 1.0},
         "chrono": {"max_timescale": 10},
+        "chrono_log": {"max_timescale": 10},
         "truncated_normal": {"std": 1.0},
     }
     state = torch.get_rng_state()

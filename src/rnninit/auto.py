@@ -5,9 +5,12 @@ layer from a fixed recipe and then looks at the data, layer by layer, bottom-up:
 
 1. **Base.** Recurrent weights orthogonal per gate block, ``U_g ~ Haar(H_out x H) * gain``
    (Saxe et al. 2014); input weights LeCun normal per gate block (Flax's ``kernel_init``);
-   keep-gate bias chrono (Tallec & Ollivier 2018): ``b_f ~ log U(1, T_max - 1)``, LSTM
-   ``b_i = -b_f``, GRU ``b_z = +log U(1, T_max - 1)``; every other bias 0 (GRU ``b_hn = 0``).
-   Relu/tanh RNNs have no keep gate: orthogonal recurrent weights, zero bias.
+   keep-gate bias chrono (Tallec & Ollivier 2018) with log-spaced timescales: each unit's
+   memory timescale ``tau = 1 / (1 - sigmoid(b_keep))`` is drawn log-uniform on ``[2, T_max]``,
+   ``b_f = log(tau - 1)``, LSTM ``b_i = -b_f``, GRU ``b_z = +log(tau - 1)``
+   (:func:`rnninit.initializers.chrono_log_`; ``timescales="uniform"`` gives chrono's own
+   ``tau - 1 ~ U(1, T_max - 1)``); every other bias 0 (GRU ``b_hn = 0``). Relu/tanh RNNs have
+   no keep gate: orthogonal recurrent weights, zero bias.
 2. **Calibration** (LSUV, Mishkin & Matas 2016, made gate-aware). For each layer ``k`` and
    direction, on the real input ``x`` that layer sees (layer 0: the module's input captured by a
    forward pre-hook; layer ``k > 0``: the output of layer ``k - 1`` after it was calibrated), each
@@ -58,14 +61,18 @@ from .calibration import (
     seq_len,
     valid_rows,
 )
+from .errors import UnknownNameError
 from .layouts import find_recurrent, layout_of
 
-__all__ = ["AUTO_DEFAULTS", "AUTO_PARAMS", "CalibrationError", "auto_init_"]
+__all__ = ["AUTO_DEFAULTS", "AUTO_PARAMS", "TIMESCALES", "CalibrationError", "auto_init_"]
 
 M = TypeVar("M", bound=nn.Module)
 
 #: Defaults of the ``auto`` scheme's constants (see docs/BENCHMARKS.md for the evidence).
 AUTO_DEFAULTS: dict[str, float] = {"target": 1.0, "gain": 1.0}
+
+#: How the keep-gate timescales spread over ``[2, T_max]``: the keep-bias initializer of each.
+TIMESCALES: dict[str, str] = {"log": "chrono_log", "uniform": "chrono"}
 
 _MAX_BATCHES = 4
 
@@ -78,6 +85,7 @@ AUTO_PARAMS: tuple[str, ...] = (
     "gain",
     "per_feature",
     "max_batches",
+    "timescales",
 )
 
 
@@ -157,7 +165,12 @@ def _calibrate(
 
 
 def _base_init(
-    name: str, module: nn.Module, t_max: float | None, gain: float, gen: torch.Generator | None
+    name: str,
+    module: nn.Module,
+    t_max: float | None,
+    gain: float,
+    timescales: str,
+    gen: torch.Generator | None,
 ) -> None:
     from .apply import init_
 
@@ -177,6 +190,7 @@ def _base_init(
         max_timescale=t_max,
         input="lecun_normal",
         recurrent=recurrent,
+        forget_bias=(TIMESCALES[timescales], {"max_timescale": t_max}),
         generator=gen,
     )
 
@@ -191,6 +205,7 @@ def auto_init_(
     gain: float = AUTO_DEFAULTS["gain"],
     per_feature: bool = True,
     max_batches: int = _MAX_BATCHES,
+    timescales: str = "log",
     include: str | Sequence[str] | None = None,
     exclude: str | Sequence[str] | None = None,
     generator: torch.Generator | None = None,
@@ -203,7 +218,8 @@ def auto_init_(
     padded batch only) excludes padding from the statistics. ``horizon`` sets the chrono
     ``T_max`` (default: the longest sequence in ``data``); it is required without ``data``.
     ``target`` is the mean square of each gate block's input contribution, ``gain`` the gain of
-    the orthogonal recurrent blocks.
+    the orthogonal recurrent blocks, ``timescales`` how the keep-gate timescales spread over
+    ``[2, T_max]``: ``"log"`` (log-uniform, the default) or ``"uniform"`` (chrono's).
 
     Raises:
         CalibrationError: bad data (empty, NaN/inf, a forward that fails on it, wrong lengths),
@@ -227,6 +243,8 @@ def auto_init_(
     t_fixed = None if horizon is None else _check_number("horizon", horizon, 2.0)
     if isinstance(max_batches, bool) or not isinstance(max_batches, int) or max_batches < 1:
         raise CalibrationError(f"max_batches must be a positive int, got {max_batches!r}")
+    if not isinstance(timescales, str) or timescales not in TIMESCALES:
+        raise UnknownNameError("timescales", timescales, TIMESCALES)
     modules = find_recurrent(module, include, exclude)
     lens = lengths_tensor(lengths)
     if data is None:
@@ -267,7 +285,7 @@ def auto_init_(
                     seen = [seq_len(mod, x, lens) for x in cap.inputs] or [0]
                     local = float(max(max(seen), cap.max_len))
                     t_max = float(all_reduce(torch.tensor([local]), reduce_max()).item())
-                _base_init(name, mod, t_max, gain, generator)
+                _base_init(name, mod, t_max, gain, timescales, generator)
                 broadcast_from_rank0(mod.parameters(recurse=False))
             mods = dict(modules)
             if not batches:

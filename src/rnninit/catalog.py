@@ -137,4 +137,10 @@ register(
     {"max_timescale": NUMBER},
     doc="log U(1, T_max - 1) (Tallec & Ollivier 2018)",
 )
+register(
+    "chrono_log",
+    I.chrono_log_,
+    {"max_timescale": NUMBER},
+    doc="log(tau - 1), tau log-uniform on [2, T_max] (chrono, log-spaced timescales)",
+)
 register("uniform_gate", I.uniform_gate_, doc="logit U(1/d, 1 - 1/d) (Gu et al. 2020)")

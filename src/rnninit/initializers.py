@@ -32,6 +32,7 @@ from .errors import InitializerError
 
 __all__ = [
     "chrono_",
+    "chrono_log_",
     "constant_",
     "fan_in_truncated_normal_",
     "fans",
@@ -381,15 +382,45 @@ def chrono_(
     >>> bool(b.min() >= 0 and b.max() <= torch.log(torch.tensor(99.0)))
     True
     """
-    if not isinstance(max_timescale, int | float) or not 2 < max_timescale < math.inf:
-        raise InitializerError(
-            "chrono needs max_timescale, a finite number > 2 (the longest dependency, in "
-            f"steps), got {max_timescale!r}"
-        )
+    _check_max_timescale("chrono", max_timescale)
     scratch = _empty_like(tensor, generator).uniform_(
         1.0, float(max_timescale) - 1.0, generator=generator
     )
     return _write(tensor, scratch.log_())
+
+
+def chrono_log_(
+    tensor: torch.Tensor, max_timescale: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Chrono with log-uniform timescales: as many units per octave of memory.
+
+    ``tau ~ exp(U(log 2, log T_max))`` and ``b = log(tau - 1)``, so the gate's
+    ``1 / (1 - sigmoid(b)) = tau``: the same range ``[2, T_max]`` as :func:`chrono_`, whose
+    ``tau - 1 ~ U(1, T_max - 1)`` puts half the units above ``T_max / 2``; here the median is
+    ``sqrt(2 T_max)``, and every octave (2-4 steps, 4-8, ...) gets the same share of units. The
+    log-uniform spread is the one state-space models draw their step sizes from (Mamba, Gu &
+    Dao 2023: ``dt ~ exp(U(log 0.001, log 0.1))``, timescales ``1/dt`` over two decades). Used
+    for the keep gate (LSTM ``f`` with ``b_i = -b_f``, GRU ``z``) by the ``auto`` scheme. Needs
+    a finite ``T_max > 2``.
+
+    >>> b = chrono_log_(torch.empty(10000), 1024, torch.Generator().manual_seed(0))
+    >>> tau = 1 + b.exp()  # timescales 2..1024, about a tenth of the units in each octave
+    >>> bool(tau.min() >= 2 and tau.max() <= 1024), round(float((tau < 4).float().mean()), 1)
+    (True, 0.1)
+    """
+    _check_max_timescale("chrono_log", max_timescale)
+    scratch = _empty_like(tensor, generator).uniform_(
+        math.log(2.0), math.log(float(max_timescale)), generator=generator
+    )
+    return _write(tensor, scratch.exp_().sub_(1.0).log_())
+
+
+def _check_max_timescale(name: str, max_timescale: object) -> None:
+    if not isinstance(max_timescale, int | float) or not 2 < max_timescale < math.inf:
+        raise InitializerError(
+            f"{name} needs max_timescale, a finite number > 2 (the longest dependency, in "
+            f"steps), got {max_timescale!r}"
+        )
 
 
 def uniform_gate_(tensor: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

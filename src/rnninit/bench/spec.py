@@ -7,11 +7,13 @@
     chrono+recurrent=orthogonal+whole=recurrent  # orthogonal over the whole stacked matrix
     chrono+recurrent=orthogonal:gain=1.2         # an initializer with parameters
     auto+target=0.3                              # the data-calibrated scheme, another target
+    auto+timescales=uniform                      # auto with chrono's uniform timescales
 
 ``KEY`` is an override keyword of :func:`rnninit.init_` (``input``, ``recurrent``,
 ``projection``, ``bias``, ``bias_hn``, ``forget_bias``, ``whole``) or, for ``auto``, one of
-``target``, ``gain``, ``horizon``. ``VALUE`` is a number, an initializer name, ``name:k=v:k=v``
-for an initializer with parameters, or ``a|b`` for the list ``whole``. The initializer ``chrono``
+``target``, ``gain``, ``horizon``, ``per_feature``, ``timescales`` (``log`` or ``uniform``).
+``VALUE`` is a number, an initializer name, ``name:k=v:k=v`` for an initializer with
+parameters, or ``a|b`` for the list ``whole``. The initializer ``chrono``
 takes the task's ``T_max`` by itself (``forget_bias=chrono``).
 """
 
@@ -28,7 +30,7 @@ __all__ = ["AUTO", "SchemeSpec", "parse_scheme"]
 AUTO = "auto"
 
 _OVERRIDE_KEYS = ("input", "recurrent", "projection", "bias", "bias_hn", "forget_bias", "whole")
-_AUTO_KEYS = ("target", "gain", "horizon", "per_feature")
+_AUTO_KEYS = ("target", "gain", "horizon", "per_feature", "timescales")
 
 
 def _number(text: str) -> float | None:
@@ -114,7 +116,13 @@ def parse_scheme(text: str, valid: tuple[str, ...]) -> SchemeSpec:
         if any(k == key for k, _ in overrides):
             raise SchemeError(f"{key!r} is given twice in scheme spec {text!r}")
         value: Any = tuple(raw.split("|")) if key == "whole" else _value(raw)
-        if base == AUTO and not isinstance(value, float):
+        if key == "timescales":
+            from ..auto import TIMESCALES
+
+            if raw not in TIMESCALES:
+                raise UnknownNameError("timescales", raw, TIMESCALES)
+            value = raw
+        elif base == AUTO and not isinstance(value, float):
             raise SchemeError(f"auto's {key}= takes a number, got {raw!r} in {text!r}")
         overrides.append((key, value))
     spec = SchemeSpec(text, base, tuple(overrides))
