@@ -4,8 +4,8 @@ behaviour: a unit's drawn timescale is how long its cell state really keeps a va
 
 The timescale of a keep-gate bias ``b`` is ``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)``.
 ``chrono_log``: ``log(tau)`` uniform on ``[log 2, log T_max]``; chrono: ``tau`` uniform on
-``[2, T_max]``. With 1024 units or more the two laws are far apart (KS p < 1e-12 for the wrong one), and
-each test checks both directions, so a swap of the two laws fails.
+``[2, T_max]``. With 1024 units or more the two laws are far apart (KS p < 1e-12 for the wrong
+one), and each test checks both directions, so a swap of the two laws fails.
 """
 
 from __future__ import annotations
