@@ -2,7 +2,8 @@
 
 One factor at a time around the recipe the factors meet in (LeCun-normal input blocks,
 orthogonal recurrent blocks, chrono keep-gate bias), plus PyTorch's default and the data-
-calibrated ``auto`` scheme with three targets. Every cell is a scheme spec of ``rnninit bench``
+calibrated ``auto`` scheme, with chrono's uniform keep-gate timescales and with other
+constants. Every cell is a scheme spec of ``rnninit bench``
 (see ``rnninit.bench.spec``), so any one of them can be re-run alone::
 
     rnninit bench --task adding --length 200 --cell lstm --scheme 'chrono+input=lecun_normal'
@@ -43,17 +44,34 @@ CELLS: dict[str, str] = {
     "recurrent: orthogonal over the stack": (
         "chrono+input=lecun_normal+recurrent=orthogonal+whole=recurrent"
     ),
-    # auto's constants: the calibration target (mean square of each gate block's input
-    # contribution) and per-feature standardization
-    "auto target 0.3": "auto+target=0.3",
-    "auto target 3": "auto+target=3",
-    "auto, one scale per block": "auto+per_feature=0",
+    # keep-gate timescales: auto draws them log-uniform on [2, T_max]; chrono's draw is uniform
+    "auto, chrono's uniform timescales": "auto+timescales=uniform",
+    # auto's constants, each varied around auto with chrono's uniform timescales (they ran
+    # before auto took log-spaced ones): the calibration target (mean square of each gate
+    # block's input contribution) and per-feature standardization
+    "auto-uniform target 0.3": "auto+target=0.3+timescales=uniform",
+    "auto-uniform target 3": "auto+target=3+timescales=uniform",
+    "auto-uniform, one scale per block": "auto+per_feature=0+timescales=uniform",
     # the recurrent gain and the keep-gate horizon T_max (taken from the data by default)
-    "auto gain 0.8": "auto+gain=0.8",
-    "auto gain 1.25": "auto+gain=1.25",
-    "auto T_max 50": "auto+horizon=50",
-    "auto T_max 2000": "auto+horizon=2000",
+    "auto-uniform gain 0.8": "auto+gain=0.8+timescales=uniform",
+    "auto-uniform gain 1.25": "auto+gain=1.25+timescales=uniform",
+    "auto-uniform T_max 8": "auto+horizon=8+timescales=uniform",
+    "auto-uniform T_max 15": "auto+horizon=15+timescales=uniform",
+    "auto-uniform T_max 16": "auto+horizon=16+timescales=uniform",
+    "auto-uniform T_max 32": "auto+horizon=32+timescales=uniform",
+    "auto-uniform T_max 40": "auto+horizon=40+timescales=uniform",
+    "auto-uniform T_max 48": "auto+horizon=48+timescales=uniform",
+    "auto-uniform T_max 50": "auto+horizon=50+timescales=uniform",
+    "auto-uniform T_max 400": "auto+horizon=400+timescales=uniform",
+    "auto-uniform T_max 2000": "auto+horizon=2000+timescales=uniform",
 }
+
+#: Cells run on some tasks only (the T_max screens of 2026-11-26: permuted digits, copy).
+PARTIAL: frozenset[str] = frozenset(
+    spec
+    for label, spec in CELLS.items()
+    if label.startswith("auto-uniform T_max") and not label.endswith((" 50", " 2000"))
+)
 
 #: (task, length, cell) in the order they run, cheapest and most telling first.
 TASKS: list[tuple[str, int, str]] = [
@@ -76,6 +94,8 @@ def configs(seeds: int, only: list[str] | None) -> list:  # type: ignore[type-ar
             if only and task not in only:
                 continue
             for spec in CELLS.values():
+                if spec in PARTIAL:
+                    continue  # screens: re-run with rnninit bench (see BENCHMARKS.md)
                 for c in build_sweep([task], [spec], [cell], [length], seeds=seed + 1):
                     if c.seed == seed:
                         out.append(c)
@@ -83,19 +103,22 @@ def configs(seeds: int, only: list[str] | None) -> list:  # type: ignore[type-ar
 
 
 def _cell_text(records: list[dict]) -> str:  # type: ignore[type-arg]
-    """``solved/n @median steps`` or, if no seed solved, ``0/n, metric median``."""
+    """``solved/n @median steps`` or, if no seed solved, ``0/n, metric median``; accuracy
+    tasks always show the median final test accuracy."""
     import statistics
 
     n = len(records)
     steps = [r["steps_to_solve"] for r in records if r["solved"]]
-    if steps:
-        return f"{len(steps)}/{n} @{int(statistics.median(steps))}"
     metric = records[0]["task"]["metric"]
     final = statistics.median(
         r["final"].get("test_accuracy" if metric == "accuracy" else "test_loss", float("nan"))
         for r in records
     )
-    return f"0/{n}, {'acc' if metric == 'accuracy' else metric} {final:.3g}"
+    shown = f"{'acc' if metric == 'accuracy' else metric} {final:.3g}"
+    if steps:
+        solved = f"{len(steps)}/{n} @{int(statistics.median(steps))}"
+        return f"{solved}, {shown}" if metric == "accuracy" else solved
+    return f"0/{n}, {shown}"
 
 
 def table(folder: str) -> str:
