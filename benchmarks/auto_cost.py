@@ -1,10 +1,10 @@
 """What the ``auto`` scheme's calibration costs, against one forward pass and the QR floor.
 
 For each model: ``forward`` is one no-grad eval pass of the model over the calibration batches;
-``base`` is the same layers initialized by the fixed part of ``auto`` (chrono keep-gate bias,
-LeCun input blocks, orthogonal recurrent blocks: the QR floor); ``auto`` is the whole call.
-The target (issue 9) is ``auto - base <= 2 x forward``. Interleaved repeats on one thread,
-medians; compare ratios only, within one run. Usage::
+``base`` is the same layers initialized by the fixed part of ``auto`` (log-spaced chrono
+keep-gate bias, LeCun input blocks, orthogonal recurrent blocks: the QR floor); ``auto`` is
+the whole call. The target (issue 9) is ``auto - base <= 2 x forward``. Interleaved repeats on
+one thread, medians; compare ratios only, within one run. Usage::
 
     python benchmarks/auto_cost.py [--repeats 5]
 """
@@ -50,7 +50,14 @@ def measure(model: nn.Module, data: list[torch.Tensor], repeats: int) -> tuple[f
                 model(x)
 
     def base() -> None:
-        init_(model, "chrono", max_timescale=t_max, input="lecun_normal", generator=g)
+        init_(
+            model,
+            "chrono",
+            max_timescale=t_max,
+            input="lecun_normal",
+            forget_bias=("chrono_log", {"max_timescale": t_max}),
+            generator=g,
+        )
 
     def auto() -> None:
         auto_init_(model, data, generator=g)

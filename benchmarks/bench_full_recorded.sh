@@ -36,3 +36,11 @@ $B --task digits,digits_perm --cell lstm --scheme auto --seeds 3
 $B --task copy --length 100 --cell lstm --scheme auto --seeds 3
 $B --task adding --length 400 --cell lstm --scheme auto --seeds 3
 rnninit report "$OUT"
+# H. `auto` with log-spaced keep-gate timescales (2026-11-26); stage G's records are relabeled
+#    auto+timescales=uniform. Permuted digits gets 5 seeds for the closest starts.
+$B --task adding --length 200 --cell lstm,gru --scheme auto --seeds 3
+$B --task digits --cell lstm --scheme auto --seeds 3
+$B --task adding --length 400 --cell lstm --scheme auto --seeds 3
+$B --task copy --length 100 --cell lstm --scheme auto --seeds 3
+$B --task digits_perm --cell lstm --scheme auto,pytorch,flax,auto+timescales=uniform --seeds 5
+rnninit report "$OUT"
