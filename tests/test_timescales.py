@@ -149,3 +149,23 @@ def test_bench_specs_take_timescales_by_name() -> None:
     with pytest.raises(UnknownNameError) as err:
         parse_scheme("auto+timescales=logg", ("flax",))
     assert "Did you mean 'log'?" in str(err.value)
+
+
+def test_uniform_timescales_draw_exactly_as_the_chrono_base_did() -> None:
+    """``timescales="uniform"`` is the scheme before log spacing, draw for draw: the biases and
+    recurrent blocks (calibration leaves them alone) equal the chrono base drawn with the same
+    generator, so runs recorded before the change re-run bit for bit."""
+    x = torch.randn(40, 3, 2, generator=_gen(7))
+    got = auto_init_(nn.LSTM(2, 16), x, timescales="uniform", generator=_gen(8))
+    ref = rnninit.init_(
+        nn.LSTM(2, 16),
+        "chrono",
+        max_timescale=40,
+        input="lecun_normal",
+        recurrent=("orthogonal", {"gain": 1.0}),
+        generator=_gen(8),
+    )
+    for name in ("bias_ih_l0", "bias_hh_l0", "weight_hh_l0"):
+        assert torch.equal(getattr(got, name), getattr(ref, name)), name
+    logged = auto_init_(nn.LSTM(2, 16), x, generator=_gen(8))  # control: log spacing differs
+    assert not torch.equal(logged.bias_ih_l0 + logged.bias_hh_l0, ref.bias_ih_l0 + ref.bias_hh_l0)
