@@ -294,11 +294,8 @@ def _check_tensor(spec: StateSpec, name: str, width: int, value: object, info: B
         )
     given = tuple(value.shape)
     if given != expected:
-        batch = (
-            "an unbatched input"
-            if info.batch_size is None
-            else (f"an input with batch size {info.batch_size}")
-        )
+        n = info.batch_size
+        batch = "an unbatched input" if n is None else f"an input with batch size {n}"
         raise StateShapeError(
             f"{name} of {spec.describe()} for {batch}: expected shape "
             f"{expected}, got {given}; {_why(spec, name, width, given, info)}"
