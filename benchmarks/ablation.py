@@ -11,7 +11,7 @@ constants. Every cell is a scheme spec of ``rnninit bench``
 Runs are resumable (finished ids are skipped) and ordered seed-major: seed 0 of every cell of
 every task finishes before seed 1 of any. Usage::
 
-    python benchmarks/ablation.py [--workers 2] [--seeds 3] [--only TASK ...] [--list]
+    python benchmarks/ablation.py [--workers 2] [--seeds 3] [--only TASK|TASK:T:CELL ...] [--list]
 
 Results: benchmarks/results/ablation/results.jsonl; report: ``rnninit report
 benchmarks/results/ablation``; the factor table (cells x tasks): ``--table``.
@@ -91,7 +91,7 @@ def configs(seeds: int, only: list[str] | None) -> list:  # type: ignore[type-ar
     out = []
     for seed in range(seeds):
         for task, length, cell in TASKS:
-            if only and task not in only:
+            if only and not {task, f"{task}:{length}:{cell}"} & set(only):
                 continue
             for spec in CELLS.values():
                 if spec in PARTIAL:
@@ -143,7 +143,11 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--only", nargs="*", help="task names to run (default: all)")
+    p.add_argument(
+        "--only",
+        nargs="*",
+        help="tasks to run, by name (adding) or as task:T:cell (adding:200:gru); default: all",
+    )
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "ablation"))
     p.add_argument("--list", action="store_true")
     p.add_argument("--table", action="store_true", help="print the factor table and exit")

@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
             "Run the benchmark sweep (tasks x lengths x cells x schemes x states x seeds), "
             "append each finished run to OUT/results.jsonl (a re-run skips finished runs), "
             "then write OUT/REPORT.md and OUT/plots/*.png. --quick is a small sweep that "
-            "finishes in about a minute on 2 idle cores."
+            "finishes in under 2 minutes on 2 idle cores."
         ),
     )
     p.add_argument("--quick", action="store_true", help="the small preset (the main job)")
