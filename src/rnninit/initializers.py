@@ -28,7 +28,9 @@ import math
 
 import torch
 
+from ._draw import compute_dtype, scratch_like, write
 from .errors import InitializerError
+from .gate_biases import chrono_, chrono_log_, uniform_gate_
 
 __all__ = [
     "chrono_",
@@ -54,26 +56,6 @@ __all__ = [
 #: Standard deviation of a unit normal truncated to [-2, 2]; Keras/Flax ``variance_scaling``
 #: divides by it so that the truncated draw has the intended variance.
 TRUNCATED_STD_2 = 0.87962566103423978
-
-
-def _compute_dtype(tensor: torch.Tensor) -> torch.dtype:
-    if tensor.dtype in (torch.float32, torch.float64):
-        return tensor.dtype
-    if not tensor.is_floating_point():
-        raise InitializerError(f"can only initialize floating-point tensors, got {tensor.dtype}")
-    return torch.float32
-
-
-def _empty_like(tensor: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-    """A scratch tensor for drawing: compute dtype, on the generator's device if one is given."""
-    device = generator.device if generator is not None else tensor.device
-    return torch.empty(tensor.shape, dtype=_compute_dtype(tensor), device=device)
-
-
-def _write(tensor: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
-    with torch.no_grad():
-        tensor.copy_(values)
-    return tensor
 
 
 def fans(tensor: torch.Tensor) -> tuple[int, int]:
@@ -127,7 +109,7 @@ def uniform_(
     """
     if not high >= low:
         raise InitializerError(f"uniform needs low <= high, got low={low}, high={high}")
-    return _write(tensor, _empty_like(tensor, generator).uniform_(low, high, generator=generator))
+    return write(tensor, scratch_like(tensor, generator).uniform_(low, high, generator=generator))
 
 
 def normal_(
@@ -144,7 +126,7 @@ def normal_(
     """
     if not std >= 0:
         raise InitializerError(f"normal needs std >= 0, got std={std}")
-    return _write(tensor, _empty_like(tensor, generator).normal_(mean, std, generator=generator))
+    return write(tensor, scratch_like(tensor, generator).normal_(mean, std, generator=generator))
 
 
 def truncated_normal_(
@@ -175,7 +157,7 @@ def truncated_normal_(
     u.uniform_(lo, hi, generator=generator)
     x = torch.special.erfinv(2.0 * u - 1.0) * math.sqrt(2.0)
     x = x.clamp_(a, b).mul_(std).add_(mean)
-    return _write(tensor, x)
+    return write(tensor, x)
 
 
 def xavier_uniform_(
@@ -325,7 +307,7 @@ def orthogonal_(
         raise InitializerError(f"orthogonal needs a 2-D matrix, got shape {tuple(tensor.shape)}")
     rows, cols = tensor.shape
     device = generator.device if generator is not None else tensor.device
-    a = torch.empty((max(rows, cols), min(rows, cols)), dtype=_compute_dtype(tensor), device=device)
+    a = torch.empty((max(rows, cols), min(rows, cols)), dtype=compute_dtype(tensor), device=device)
     a.normal_(0.0, 1.0, generator=generator)
     q, r = torch.linalg.qr(a)
     d = torch.diagonal(r).sign()
@@ -333,7 +315,7 @@ def orthogonal_(
     q = q * d
     if rows < cols:
         q = q.T
-    return _write(tensor, q * gain)
+    return write(tensor, q * gain)
 
 
 def identity_(tensor: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
@@ -347,8 +329,8 @@ def identity_(tensor: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
     """
     if tensor.dim() != 2 or tensor.shape[0] != tensor.shape[1]:
         raise InitializerError(f"identity needs a square matrix, got shape {tuple(tensor.shape)}")
-    eye = torch.eye(tensor.shape[0], dtype=_compute_dtype(tensor), device=tensor.device)
-    return _write(tensor, eye * gain)
+    eye = torch.eye(tensor.shape[0], dtype=compute_dtype(tensor), device=tensor.device)
+    return write(tensor, eye * gain)
 
 
 def pytorch_default_(
@@ -367,76 +349,3 @@ def pytorch_default_(
         return zeros_(tensor)
     bound = 1.0 / math.sqrt(hidden_size)
     return uniform_(tensor, -bound, bound, generator)
-
-
-def chrono_(
-    tensor: torch.Tensor, max_timescale: float, generator: torch.Generator | None = None
-) -> torch.Tensor:
-    """Chrono bias (Tallec & Ollivier, "Can recurrent neural networks warp time?", ICLR 2018).
-
-    ``b ~ log(U(1, T_max - 1))``: the gate's ``1 / (1 - sigmoid(b)) ~ 1 + U(1, T_max - 1)``, so
-    the memory timescales spread between 2 and ``T_max``. Used for the LSTM forget gate (with
-    ``b_i = -b_f``) and the GRU update gate ``z``. Needs a finite ``T_max > 2``.
-
-    >>> b = chrono_(torch.empty(1000), 100, torch.Generator().manual_seed(0))
-    >>> bool(b.min() >= 0 and b.max() <= torch.log(torch.tensor(99.0)))
-    True
-    """
-    _check_max_timescale("chrono", max_timescale)
-    scratch = _empty_like(tensor, generator).uniform_(
-        1.0, float(max_timescale) - 1.0, generator=generator
-    )
-    return _write(tensor, scratch.log_())
-
-
-def chrono_log_(
-    tensor: torch.Tensor, max_timescale: float, generator: torch.Generator | None = None
-) -> torch.Tensor:
-    """Chrono with log-uniform timescales: as many units per octave of memory.
-
-    ``tau ~ exp(U(log 2, log T_max))`` and ``b = log(tau - 1)``, so the gate's
-    ``1 / (1 - sigmoid(b)) = tau``: the same range ``[2, T_max]`` as :func:`chrono_`, whose
-    ``tau - 1 ~ U(1, T_max - 1)`` puts half the units above ``T_max / 2``; here the median is
-    ``sqrt(2 T_max)``, and every octave (2-4 steps, 4-8, ...) gets the same share of units. The
-    log-uniform spread is the one state-space models draw their step sizes from (Mamba, Gu &
-    Dao 2023: ``dt ~ exp(U(log 0.001, log 0.1))``, timescales ``1/dt`` over two decades). Used
-    for the keep gate (LSTM ``f`` with ``b_i = -b_f``, GRU ``z``) by the ``auto`` scheme. Needs
-    a finite ``T_max > 2``.
-
-    >>> b = chrono_log_(torch.empty(10000), 1024, torch.Generator().manual_seed(0))
-    >>> tau = 1 + b.exp()  # timescales 2..1024, about a tenth of the units in each octave
-    >>> bool(tau.min() >= 2 and tau.max() <= 1024), round(float((tau < 4).float().mean()), 1)
-    (True, 0.1)
-    """
-    _check_max_timescale("chrono_log", max_timescale)
-    scratch = _empty_like(tensor, generator).uniform_(
-        math.log(2.0), math.log(float(max_timescale)), generator=generator
-    )
-    return _write(tensor, scratch.exp_().sub_(1.0).log_())
-
-
-def _check_max_timescale(name: str, max_timescale: object) -> None:
-    if not isinstance(max_timescale, int | float) or not 2 < max_timescale < math.inf:
-        raise InitializerError(
-            f"{name} needs max_timescale, a finite number > 2 (the longest dependency, in "
-            f"steps), got {max_timescale!r}"
-        )
-
-
-def uniform_gate_(tensor: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Uniform gate initialization (Gu et al., "Improving the Gating Mechanism of RNNs", 2020).
-
-    ``u ~ U(1/d, 1 - 1/d)`` and ``b = -log(1/u - 1) = logit(u)`` with ``d = numel`` (the hidden
-    size for a gate bias block), so the gate activations ``sigmoid(b) = u`` are uniform over
-    ``(1/d, 1 - 1/d)``: timescales from about 1 to about ``d``. Needs ``d >= 2``.
-
-    >>> b = uniform_gate_(torch.empty(10), torch.Generator().manual_seed(0))
-    >>> s = torch.sigmoid(b)
-    >>> bool(s.min() >= 0.1 and s.max() <= 0.9)
-    True
-    """
-    d = tensor.numel()
-    if d < 2:
-        raise InitializerError(f"uniform_gate needs at least 2 units, got {d}")
-    u = _empty_like(tensor, generator).uniform_(1.0 / d, 1.0 - 1.0 / d, generator=generator)
-    return _write(tensor, torch.logit(u))
