@@ -19,12 +19,9 @@ benchmarks/results/ablation``; the factor table (cells x tasks): ``--table``.
 
 from __future__ import annotations
 
-import argparse
-import sys
-import time
-from pathlib import Path
+import _sweep_cli
 
-from rnninit.bench import build_sweep, run_sweep
+from rnninit.bench import RunConfig, build_sweep
 
 #: label -> scheme spec, grouped by the factor they vary.
 CELLS: dict[str, str] = {
@@ -85,7 +82,7 @@ TASKS: list[tuple[str, int, str]] = [
 ]
 
 
-def configs(seeds: int, only: list[str] | None) -> list:  # type: ignore[type-arg]
+def configs(seeds: int, only: list[str] | None) -> list[RunConfig]:
     """Seed-major: seed 0 of every cell of every task first, so a cut-short sweep still covers
     every factor on every task."""
     out = []
@@ -140,34 +137,19 @@ def table(folder: str) -> str:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--workers", type=int, default=2)
+    p = _sweep_cli.parser(__doc__, "ablation", workers=2)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument(
         "--only",
         nargs="*",
         help="tasks to run, by name (adding) or as task:T:cell (adding:200:gru); default: all",
     )
-    p.add_argument("--out", default=str(Path(__file__).parent / "results" / "ablation"))
-    p.add_argument("--list", action="store_true")
     p.add_argument("--table", action="store_true", help="print the factor table and exit")
     args = p.parse_args()
     if args.table:
         print(table(args.out))
         return 0
-    todo = configs(args.seeds, args.only)
-    if args.list:
-        for c in todo:
-            print(c.id, c.task, c.length, c.cell, c.scheme, c.seed)
-        return 0
-    t0 = time.perf_counter()
-    ran, skipped = run_sweep(
-        todo, args.out, workers=args.workers, log=lambda m: print(m, file=sys.stderr)
-    )
-    print(
-        f"{ran} runs, {skipped} skipped, {time.perf_counter() - t0:.0f} s on {args.workers} workers"
-    )
-    return 0
+    return _sweep_cli.run(configs(args.seeds, args.only), args)
 
 
 if __name__ == "__main__":

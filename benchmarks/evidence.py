@@ -13,12 +13,9 @@ benchmarks/results/evidence``.
 
 from __future__ import annotations
 
-import argparse
-import sys
-import time
-from pathlib import Path
+import _sweep_cli
 
-from rnninit.bench import RunConfig, build_sweep, run_sweep
+from rnninit.bench import RunConfig, build_sweep
 
 #: (task, length, seeds, steps), in the order they run, for the scheme under test.
 PLAN: list[tuple[str, int, int, int]] = [
@@ -56,23 +53,10 @@ def configs(scheme: str = "auto") -> list[RunConfig]:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--scheme", default="auto")
-    p.add_argument("--out", default=str(Path(__file__).parent / "results" / "evidence"))
-    p.add_argument("--list", action="store_true")
+    p = _sweep_cli.parser(__doc__, "evidence", workers=1)
+    p.add_argument("--scheme", default="auto", help="the scheme under test (default auto)")
     args = p.parse_args()
-    todo = configs(args.scheme)
-    if args.list:
-        for c in todo:
-            print(c.id, c.task, c.length, c.scheme, c.seed, c.steps)
-        return 0
-    t0 = time.perf_counter()
-    ran, skipped = run_sweep(
-        todo, args.out, workers=args.workers, log=lambda m: print(m, file=sys.stderr)
-    )
-    print(f"{ran} runs, {skipped} skipped, {time.perf_counter() - t0:.0f} s")
-    return 0
+    return _sweep_cli.run(configs(args.scheme), args)
 
 
 if __name__ == "__main__":

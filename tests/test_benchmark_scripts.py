@@ -1,0 +1,115 @@
+"""The benchmark scripts of issue 9 (benchmarks/ablation.py, evidence.py): every cell they name
+is a scheme spec the harness runs, their selections, and the factor table built from records."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import statistics
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from rnninit.bench.config import RunConfig
+from rnninit.bench.runner import run_config
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+TINY = {"hidden": 6, "batch": 8, "steps": 4, "log_every": 2, "eval_every": 2, "test_size": 16}
+
+
+@pytest.fixture(scope="module")
+def scripts() -> dict[str, ModuleType]:
+    mp = pytest.MonkeyPatch()
+    mp.syspath_prepend(str(BENCHMARKS))
+    try:
+        return {n: importlib.import_module(n) for n in ("ablation", "evidence", "_sweep_cli")}
+    finally:
+        mp.undo()
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_every_ablation_cell_is_a_spec_the_harness_runs(
+    scripts: dict[str, ModuleType], cell: str
+) -> None:
+    for label, spec in scripts["ablation"].CELLS.items():
+        record = run_config(RunConfig("adding", 7, cell, spec, **TINY))
+        assert record["config"]["scheme"] == spec, label
+        assert record["steps_run"] == TINY["steps"] and not record["diverged"], label
+
+
+def test_ablation_order_is_seed_major_and_skips_the_screens(
+    scripts: dict[str, ModuleType],
+) -> None:
+    ablation = scripts["ablation"]
+    todo = ablation.configs(3, None)
+    seeds = [c.seed for c in todo]
+    assert seeds == sorted(seeds) and set(seeds) == {0, 1, 2}
+    assert not {c.scheme for c in todo} & ablation.PARTIAL
+    full = {spec for spec in ablation.CELLS.values() if spec not in ablation.PARTIAL}
+    assert {c.scheme for c in todo} == full
+    keys = {(c.task, c.length, c.cell) for c in todo}
+    assert keys == set(ablation.TASKS)
+    assert len(todo) == 3 * len(full) * len(ablation.TASKS)
+    assert len({c.id for c in todo}) == len(todo)
+
+
+def test_ablation_only_selects_a_task_or_one_task_length_cell(
+    scripts: dict[str, ModuleType],
+) -> None:
+    ablation = scripts["ablation"]
+    by_name = {(c.task, c.length, c.cell) for c in ablation.configs(1, ["adding"])}
+    assert by_name == {("adding", 200, "lstm"), ("adding", 200, "gru"), ("adding", 750, "lstm")}
+    one = ablation.configs(2, ["adding:200:gru", "copy"])
+    assert {(c.task, c.length, c.cell) for c in one} == {
+        ("adding", 200, "gru"),
+        ("copy", 100, "lstm"),
+    }
+    assert ablation.configs(1, ["adding:201:gru"]) == []  # a key that names no task: nothing
+
+
+def test_factor_table_counts_seeds_and_takes_medians_from_the_records(
+    scripts: dict[str, ModuleType], tmp_path: Path
+) -> None:
+    ablation = scripts["ablation"]
+    task, length, cell = ablation.TASKS[0]
+    spec = ablation.CELLS["pytorch default"]
+    lines = [run_config(RunConfig(task, length, cell, spec, seed=s, **TINY)) for s in range(3)]
+    unsolved_median = statistics.median(r["final"]["test_loss"] for r in lines)
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    text = ablation.table(str(tmp_path))
+    header, _, *rows = text.splitlines()
+    assert f"{task} T={length} {cell}" in header
+    assert header.count("|") == 3  # one task column: only tasks with records are shown
+    (row,) = [r for r in rows if f"(`{spec}`)" in r]
+    assert row.endswith(f"| 0/3, mse {unsolved_median:.3g} |")  # no seed solved: the median
+    # two of three seeds solved at 100 and 300 steps: "2/3 @200"
+    for r, at in zip(lines, (100, None, 300), strict=True):
+        r["solved"], r["steps_to_solve"] = at is not None, at
+    assert ablation._cell_text(lines) == "2/3 @200"
+    assert all(not r.strip() for r in rows[1].split("|")[2:-1])  # a cell that never ran stays empty
+
+
+def test_evidence_plan_runs_every_target_once(scripts: dict[str, ModuleType]) -> None:
+    evidence = scripts["evidence"]
+    todo = evidence.configs()
+    assert len({c.id for c in todo}) == len(todo)
+    for task, length, seeds, steps in evidence.PLAN:
+        ours = [c for c in todo if (c.task, c.length, c.scheme) == (task, length, "auto")]
+        assert sorted(c.seed for c in ours) == list(range(seeds))
+        assert {c.steps for c in ours} == {steps}
+    fixed = [c for c in todo if c.scheme != "auto"]
+    assert {c.scheme for c in fixed} == set(evidence.FIXED_SCALE)
+    assert len(fixed) == sum(evidence.FIXED_SCALE.values())
+
+
+def test_list_prints_one_line_per_run_and_runs_nothing(
+    scripts: dict[str, ModuleType], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    todo = scripts["evidence"].configs()
+    args = argparse.Namespace(list=True, out=str(tmp_path / "out"), workers=1)
+    assert scripts["_sweep_cli"].run(todo, args) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in printed] == [c.id for c in todo]
+    assert not (tmp_path / "out").exists()
