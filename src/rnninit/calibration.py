@@ -110,6 +110,7 @@ def tensors(value: object) -> Iterator[torch.Tensor]:
 
 
 def check_finite(batches: Sequence[Any]) -> None:
+    """Raise :class:`CalibrationError` naming the first batch with a NaN or inf value."""
     for i, batch in enumerate(batches):
         for t in tensors(batch):
             if t.is_floating_point() and t.numel() and not bool(torch.isfinite(t).all()):
@@ -128,6 +129,7 @@ def call_model(model: nn.Module, batch: Any) -> None:
 
 
 def lengths_tensor(lengths: object) -> torch.Tensor | None:
+    """``lengths=`` as a flat integer tensor (None stays None); positive integers or an error."""
     if lengths is None:
         return None
     t = torch.as_tensor(lengths).flatten()
@@ -163,6 +165,8 @@ def valid_rows(
 
 
 def seq_len(module: nn.Module, x: Any, lengths: torch.Tensor | None) -> int:
+    """The longest sequence in ``x``, the input of ``module``: packed steps, ``lengths`` or the
+    time dimension; 0 for a cell (its calls are counted instead)."""
     if isinstance(x, PackedSequence):
         return int(x.batch_sizes.numel())
     lay = layout_of(module)
@@ -264,6 +268,7 @@ def second_moment(rows: Sequence[torch.Tensor]) -> tuple[torch.Tensor, int]:
 
 
 def all_reduce(t: torch.Tensor, op: Any) -> torch.Tensor:
+    """``t`` reduced in place over the ranks with ``op`` when a process group is initialized."""
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
@@ -272,6 +277,7 @@ def all_reduce(t: torch.Tensor, op: Any) -> torch.Tensor:
 
 
 def broadcast_from_rank0(params: Iterable[torch.Tensor]) -> None:
+    """Overwrite ``params`` with rank 0's values when a process group is initialized."""
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
@@ -280,12 +286,14 @@ def broadcast_from_rank0(params: Iterable[torch.Tensor]) -> None:
 
 
 def reduce_sum() -> Any:
+    """``torch.distributed.ReduceOp.SUM`` (imported when needed)."""
     import torch.distributed as dist
 
     return dist.ReduceOp.SUM
 
 
 def reduce_max() -> Any:
+    """``torch.distributed.ReduceOp.MAX`` (imported when needed)."""
     import torch.distributed as dist
 
     return dist.ReduceOp.MAX
