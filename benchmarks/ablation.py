@@ -43,6 +43,9 @@ CELLS: dict[str, str] = {
     ),
     # keep-gate timescales: auto draws them log-uniform on [2, T_max]; chrono's draw is uniform
     "auto, chrono's uniform timescales": "auto+timescales=uniform",
+    # auto with a larger calibration target (log timescales; 2026-11-26, after the screen of
+    # the uniform variant below)
+    "auto target 3": "auto+target=3",
     # auto's own horizon, shorter than the data's (screens on permuted digits)
     "auto T_max 8": "auto+horizon=8",
     "auto T_max 16": "auto+horizon=16",
