@@ -19,6 +19,8 @@ benchmarks/results/ablation``; the factor table (cells x tasks): ``--table``.
 
 from __future__ import annotations
 
+import difflib
+
 import _sweep_cli
 
 from rnninit.bench import RunConfig, build_sweep
@@ -91,7 +93,14 @@ TASKS: list[tuple[str, int, str]] = [
 
 def configs(seeds: int, only: list[str] | None) -> list[RunConfig]:
     """Seed-major: seed 0 of every cell of every task first, so a cut-short sweep still covers
-    every factor on every task."""
+    every factor on every task. ``only`` names tasks (``adding``) or ``task:T:cell`` keys
+    (``adding:200:gru``); a name that selects nothing is a ValueError listing the valid ones."""
+    valid = {t for t, _, _ in TASKS} | {f"{t}:{n}:{c}" for t, n, c in TASKS}
+    unknown = sorted(set(only or ()) - valid)
+    if unknown:
+        near = [m for u in unknown for m in difflib.get_close_matches(u, valid, n=1)]
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise ValueError(f"--only got {unknown}{hint}; valid: {', '.join(sorted(valid))}")
     out = []
     for seed in range(seeds):
         for task, length, cell in TASKS:
@@ -156,7 +165,11 @@ def main() -> int:
     if args.table:
         print(table(args.out))
         return 0
-    return _sweep_cli.run(configs(args.seeds, args.only), args)
+    try:
+        todo = configs(args.seeds, args.only)
+    except ValueError as e:
+        p.error(str(e))
+    return _sweep_cli.run(todo, args)
 
 
 if __name__ == "__main__":

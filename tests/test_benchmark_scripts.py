@@ -66,7 +66,12 @@ def test_ablation_only_selects_a_task_or_one_task_length_cell(
         ("adding", 200, "gru"),
         ("copy", 100, "lstm"),
     }
-    assert ablation.configs(1, ["adding:201:gru"]) == []  # a key that names no task: nothing
+    with pytest.raises(
+        ValueError, match=r"\['adding:201:gru'\] \(did you mean adding:200:gru\?\); valid: adding, "
+    ):
+        ablation.configs(1, ["adding:201:gru", "copy"])  # a typo is an error, not zero runs
+    with pytest.raises(ValueError, match=r"\['addng'\] \(did you mean adding\?\)"):
+        ablation.configs(1, ["addng"])
 
 
 def test_factor_table_counts_seeds_and_takes_medians_from_the_records(
