@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from rnninit.bench import RunConfig, run_sweep
+from rnninit.bench import RunConfig, load_results, run_sweep
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -25,11 +25,24 @@ def parser(doc: str | None, out: str, workers: int) -> argparse.ArgumentParser:
     return p
 
 
+def finished_ids(out: str) -> set[str]:
+    """The run ids already recorded in the results folder ``out`` (none if it has no results)."""
+    try:
+        return {str(r["id"]) for r in load_results(out)}
+    except FileNotFoundError:
+        return set()
+
+
 def run(todo: list[RunConfig], args: argparse.Namespace) -> int:
-    """``--list``: print one line per configuration; otherwise run them and print the tally."""
+    """``--list``: print one line per configuration, marked ``done`` when its id is already in
+    ``--out`` or ``todo`` otherwise, then the tally; otherwise run them and print the tally."""
     if args.list:
+        done = finished_ids(args.out)
         for c in todo:
-            print(c.id, c.task, c.length, c.cell, c.scheme, c.seed, c.steps)
+            status = "done" if c.id in done else "todo"
+            print(c.id, status, c.task, c.length, c.cell, c.scheme, c.seed, c.steps)
+        left = sum(c.id not in done for c in todo)
+        print(f"{left} to do, {len(todo) - left} done in {args.out}")
         return 0
     t0 = time.perf_counter()
     ran, skipped = run_sweep(

@@ -13,13 +13,16 @@ every task finishes before seed 1 of any. Usage::
 
     python benchmarks/ablation.py [--workers 2] [--seeds 3] [--only TASK|TASK:T:CELL ...] [--list]
 
-Results: benchmarks/results/ablation/results.jsonl; report: ``rnninit report
-benchmarks/results/ablation``; the factor table (cells x tasks): ``--table``.
+``--list`` marks each run ``done`` or ``todo``. Results:
+benchmarks/results/ablation/results.jsonl; report: ``rnninit report benchmarks/results/ablation``;
+the factor table (cells x tasks): ``--table``, written into docs/BENCHMARKS.md with ``--table
+--update docs/BENCHMARKS.md``.
 """
 
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 
 import _sweep_cli
 
@@ -152,6 +155,26 @@ def table(folder: str) -> str:
     return "\n".join(lines)
 
 
+START, END = "<!-- ablation table: start -->", "<!-- ablation table: end"
+
+
+def update_doc(path: str, text: str) -> bool:
+    """Write ``text`` between the markers ``<!-- ablation table: start -->`` and
+    ``<!-- ablation table: end ...-->`` of the Markdown file ``path``; True if it changed.
+    A file without both markers, in that order, is a ValueError (the file is left unchanged)."""
+    doc = Path(path).read_text()
+    a, b = doc.find(START), doc.find(END)
+    if a < 0 or b < a:
+        raise ValueError(
+            f"{path} has no ablation-table block: put a line {START} before the table and a "
+            f"line {END} --> after it"
+        )
+    new = f"{doc[: a + len(START)]}\n\n{text}\n\n{doc[b:]}"
+    if new != doc:
+        Path(path).write_text(new)
+    return new != doc
+
+
 def main() -> int:
     p = _sweep_cli.parser(__doc__, "ablation", workers=2)
     p.add_argument("--seeds", type=int, default=3)
@@ -161,9 +184,24 @@ def main() -> int:
         help="tasks to run, by name (adding) or as task:T:cell (adding:200:gru); default: all",
     )
     p.add_argument("--table", action="store_true", help="print the factor table and exit")
+    p.add_argument(
+        "--update",
+        metavar="FILE",
+        help="with --table: write it between the ablation-table markers of FILE instead",
+    )
     args = p.parse_args()
+    if args.update and not args.table:
+        p.error("--update FILE needs --table")
     if args.table:
-        print(table(args.out))
+        text = table(args.out)
+        if not args.update:
+            print(text)
+            return 0
+        try:
+            changed = update_doc(args.update, text)
+        except (OSError, ValueError) as e:
+            p.error(str(e))
+        print(f"{args.update}: {'table updated' if changed else 'already up to date'}")
         return 0
     try:
         todo = configs(args.seeds, args.only)

@@ -109,12 +109,55 @@ def test_evidence_plan_runs_every_target_once(scripts: dict[str, ModuleType]) ->
     assert len(fixed) == sum(evidence.FIXED_SCALE.values())
 
 
-def test_list_prints_one_line_per_run_and_runs_nothing(
+def test_list_marks_each_run_done_or_todo_and_runs_nothing(
     scripts: dict[str, ModuleType], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     todo = scripts["evidence"].configs()
-    args = argparse.Namespace(list=True, out=str(tmp_path / "out"), workers=1)
+    out = tmp_path / "out"
+    args = argparse.Namespace(list=True, out=str(out), workers=1)
     assert scripts["_sweep_cli"].run(todo, args) == 0
-    printed = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in printed] == [c.id for c in todo]
-    assert not (tmp_path / "out").exists()
+    *lines, tally = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines] == [[c.id, "todo"] for c in todo]
+    assert tally == f"{len(todo)} to do, 0 done in {out}"
+    assert not out.exists()
+    # two runs already recorded: those two, and only those, are "done"
+    out.mkdir()
+    recorded = {todo[1].id, todo[-1].id}
+    (out / "results.jsonl").write_text("".join(json.dumps({"id": i}) + "\n" for i in recorded))
+    assert scripts["_sweep_cli"].run(todo, args) == 0
+    *lines, tally = capsys.readouterr().out.splitlines()
+    assert {line.split()[0] for line in lines if line.split()[1] == "done"} == recorded
+    assert tally == f"{len(todo) - 2} to do, 2 done in {out}"
+    assert (out / "results.jsonl").read_text().count("\n") == 2  # nothing ran
+
+
+def test_the_table_in_benchmarks_md_is_the_one_the_recorded_results_give(
+    scripts: dict[str, ModuleType], tmp_path: Path
+) -> None:
+    ablation = scripts["ablation"]
+    doc = BENCHMARKS.parent / "docs" / "BENCHMARKS.md"
+    copy = tmp_path / "BENCHMARKS.md"
+    copy.write_text(doc.read_text())
+    text = ablation.table(str(BENCHMARKS / "results" / "ablation"))
+    assert text.count("\n") > len(ablation.CELLS)  # a header, a rule and a row per cell
+    assert not ablation.update_doc(str(copy), text), (
+        "docs/BENCHMARKS.md's ablation table is stale: run "
+        "python benchmarks/ablation.py --table --update docs/BENCHMARKS.md"
+    )
+
+
+def test_update_doc_rewrites_only_between_the_markers(
+    scripts: dict[str, ModuleType], tmp_path: Path
+) -> None:
+    ablation = scripts["ablation"]
+    doc = tmp_path / "doc.md"
+    before = f"# Title\n\nintro\n{ablation.START}\n\n| old |\n\n{ablation.END} (cmd) -->\n\nafter\n"
+    doc.write_text(before)
+    assert ablation.update_doc(str(doc), "| a |\n|---|\n| 1 |")
+    assert doc.read_text() == before.replace("| old |", "| a |\n|---|\n| 1 |")
+    assert not ablation.update_doc(str(doc), "| a |\n|---|\n| 1 |")  # same table: no write
+    for broken in ("no markers\n", f"{ablation.END} -->\n{ablation.START}\n"):
+        doc.write_text(broken)
+        with pytest.raises(ValueError, match="has no ablation-table block"):
+            ablation.update_doc(str(doc), "| a |")
+        assert doc.read_text() == broken  # left as it was
