@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from rnninit.bench import RunConfig, load_results, run_sweep
+from rnninit.bench import ResultsStore, RunConfig, run_sweep
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -26,23 +26,20 @@ def parser(doc: str | None, out: str, workers: int) -> argparse.ArgumentParser:
 
 
 def finished_ids(out: str) -> set[str]:
-    """The run ids already recorded in the results folder ``out`` (none if it has no results)."""
-    try:
-        return {str(r["id"]) for r in load_results(out)}
-    except FileNotFoundError:
-        return set()
+    """The run ids already in ``out/results.jsonl``: the runs a sweep into ``out`` skips."""
+    return ResultsStore(Path(out) / "results.jsonl").ids()
 
 
 def run(todo: list[RunConfig], args: argparse.Namespace) -> int:
     """``--list``: print one line per configuration, marked ``done`` when its id is already in
-    ``--out`` or ``todo`` otherwise, then the tally; otherwise run them and print the tally."""
+    ``--out`` or ``todo`` otherwise (the tally on stderr); otherwise run them, print the tally."""
     if args.list:
         done = finished_ids(args.out)
         for c in todo:
             status = "done" if c.id in done else "todo"
             print(c.id, status, c.task, c.length, c.cell, c.scheme, c.seed, c.steps)
         left = sum(c.id not in done for c in todo)
-        print(f"{left} to do, {len(todo) - left} done in {args.out}")
+        print(f"{left} to do, {len(todo) - left} done in {args.out}", file=sys.stderr)
         return 0
     t0 = time.perf_counter()
     ran, skipped = run_sweep(

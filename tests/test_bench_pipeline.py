@@ -222,6 +222,35 @@ def test_cli_list_and_shard_partition_the_configs(capsys: pytest.CaptureFixture[
     assert len(everything) == 2 * 3 * 2 * 10  # 2 tasks x 3 lengths x 2 seeds x 10 LSTM schemes
 
 
+def test_cli_list_marks_the_runs_already_in_out_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = [
+        "bench",
+        "--task",
+        "adding",
+        "--length",
+        "10",
+        "--cell",
+        "lstm",
+        "--scheme",
+        "pytorch,flax",
+    ]
+    base += ["--seeds", "2", "--out", str(tmp_path), "--list"]
+    assert main(base) == 0
+    printed = capsys.readouterr()
+    ids = [line.split()[0] for line in printed.out.splitlines()]
+    assert [line.split()[1] for line in printed.out.splitlines()] == ["todo"] * 4
+    assert printed.err == f"4 to do, 0 done in {tmp_path}\n"
+    ResultsStore(tmp_path / "results.jsonl").append({"id": ids[2]})
+    assert main(base) == 0
+    printed = capsys.readouterr()
+    status = [line.split()[1] for line in printed.out.splitlines()]
+    assert status == ["todo", "todo", "done", "todo"]
+    assert printed.err == f"3 to do, 1 done in {tmp_path}\n"
+    assert len(ResultsStore(tmp_path / "results.jsonl").records()) == 1  # nothing ran
+
+
 def test_quick_preset_covers_every_task_and_state_kind_and_is_small() -> None:
     from rnninit.bench.sweep import quick_sweep
 

@@ -116,18 +116,21 @@ def test_list_marks_each_run_done_or_todo_and_runs_nothing(
     out = tmp_path / "out"
     args = argparse.Namespace(list=True, out=str(out), workers=1)
     assert scripts["_sweep_cli"].run(todo, args) == 0
-    *lines, tally = capsys.readouterr().out.splitlines()
+    printed = capsys.readouterr()
+    lines = printed.out.splitlines()
     assert [line.split()[:2] for line in lines] == [[c.id, "todo"] for c in todo]
-    assert tally == f"{len(todo)} to do, 0 done in {out}"
+    assert printed.err == f"{len(todo)} to do, 0 done in {out}\n"
     assert not out.exists()
     # two runs already recorded: those two, and only those, are "done"
     out.mkdir()
     recorded = {todo[1].id, todo[-1].id}
     (out / "results.jsonl").write_text("".join(json.dumps({"id": i}) + "\n" for i in recorded))
     assert scripts["_sweep_cli"].run(todo, args) == 0
-    *lines, tally = capsys.readouterr().out.splitlines()
+    printed = capsys.readouterr()
+    lines = printed.out.splitlines()
+    assert len(lines) == len(todo)
     assert {line.split()[0] for line in lines if line.split()[1] == "done"} == recorded
-    assert tally == f"{len(todo) - 2} to do, 2 done in {out}"
+    assert printed.err == f"{len(todo) - 2} to do, 2 done in {out}\n"
     assert (out / "results.jsonl").read_text().count("\n") == 2  # nothing ran
 
 

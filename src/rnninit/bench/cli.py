@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from ..errors import RnnInitError
@@ -69,7 +70,11 @@ def register(subparsers: Any) -> None:
         help="run only shard I of N (configs whose id mod N == I), for clusters",
     )
     p.add_argument("--out", default="bench-out", help="output folder (default bench-out)")
-    p.add_argument("--list", action="store_true", help="print the configurations and exit")
+    p.add_argument(
+        "--list",
+        action="store_true",
+        help="print the configurations, each marked done (in OUT) or todo, and exit",
+    )
     p.add_argument("--no-report", action="store_true", help="do not write the report")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_bench)
@@ -132,8 +137,13 @@ def _bench(args: argparse.Namespace) -> int:
         print(f"rnninit bench: error: {exc}", file=sys.stderr)
         return 2
     if args.list:
+        from .results import ResultsStore
+
+        done = ResultsStore(Path(args.out) / "results.jsonl").ids()
         for c in configs:
-            print(c.id, c.to_dict())
+            print(c.id, "done" if c.id in done else "todo", c.to_dict())
+        left = sum(c.id not in done for c in configs)
+        print(f"{left} to do, {len(configs) - left} done in {args.out}", file=sys.stderr)
         return 0
     workers = args.workers or (min(2, os.cpu_count() or 1) if args.quick else 1)
     show = None if not args.no_progress else False
