@@ -25,16 +25,11 @@ def parser(doc: str | None, out: str, workers: int) -> argparse.ArgumentParser:
     return p
 
 
-def finished_ids(out: str) -> set[str]:
-    """The run ids already in ``out/results.jsonl``: the runs a sweep into ``out`` skips."""
-    return ResultsStore(Path(out) / "results.jsonl").ids()
-
-
 def run(todo: list[RunConfig], args: argparse.Namespace) -> int:
     """``--list``: print one line per configuration, marked ``done`` when its id is already in
     ``--out`` or ``todo`` otherwise (the tally on stderr); otherwise run them, print the tally."""
     if args.list:
-        done = finished_ids(args.out)
+        done = ResultsStore.in_folder(args.out).ids()  # what the sweep skips
         for c in todo:
             status = "done" if c.id in done else "todo"
             print(c.id, status, c.task, c.length, c.cell, c.scheme, c.seed, c.steps)

@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from ..errors import RnnInitError
@@ -139,7 +138,7 @@ def _bench(args: argparse.Namespace) -> int:
     if args.list:
         from .results import ResultsStore
 
-        done = ResultsStore(Path(args.out) / "results.jsonl").ids()
+        done = ResultsStore.in_folder(args.out).ids()
         for c in configs:
             print(c.id, "done" if c.id in done else "todo", c.to_dict())
         left = sum(c.id not in done for c in configs)

@@ -28,6 +28,15 @@ class ResultsStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
+    @classmethod
+    def in_folder(cls, folder: str | Path) -> ResultsStore:
+        """The store a sweep into ``folder`` appends to and skips by: ``folder/results.jsonl``.
+
+        >>> ResultsStore.in_folder("bench-out").path.as_posix()
+        'bench-out/results.jsonl'
+        """
+        return cls(Path(folder) / "results.jsonl")
+
     def records(self) -> list[dict[str, Any]]:
         """Every complete record in the file, in order (torn or blank lines skipped)."""
         if not self.path.exists():

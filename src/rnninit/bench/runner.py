@@ -249,7 +249,7 @@ def run_sweep(
 
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
-    store = ResultsStore(Path(out_dir) / "results.jsonl")
+    store = ResultsStore.in_folder(out_dir)
     done = store.ids()
     todo = [c for c in dict.fromkeys(configs) if c.id not in done]
     skipped = len(set(configs)) - len(todo)
