@@ -4,8 +4,11 @@ would otherwise drop out of ``make mutation`` silently)."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+import pytest
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the package supports 3.10
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
