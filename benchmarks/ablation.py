@@ -91,6 +91,7 @@ TASKS: list[tuple[str, int, str]] = [
     ("digits_raw", 64, "lstm"),
     ("adding", 200, "gru"),
     ("adding", 750, "lstm"),
+    ("adding", 750, "gru"),
 ]
 
 

@@ -60,7 +60,12 @@ def test_ablation_only_selects_a_task_or_one_task_length_cell(
 ) -> None:
     ablation = scripts["ablation"]
     by_name = {(c.task, c.length, c.cell) for c in ablation.configs(1, ["adding"])}
-    assert by_name == {("adding", 200, "lstm"), ("adding", 200, "gru"), ("adding", 750, "lstm")}
+    assert by_name == {
+        ("adding", 200, "lstm"),
+        ("adding", 200, "gru"),
+        ("adding", 750, "lstm"),
+        ("adding", 750, "gru"),
+    }
     one = ablation.configs(2, ["adding:200:gru", "copy"])
     assert {(c.task, c.length, c.cell) for c in one} == {
         ("adding", 200, "gru"),
