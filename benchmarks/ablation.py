@@ -28,7 +28,9 @@ import _sweep_cli
 
 from rnninit.bench import RunConfig, build_sweep
 
-#: label -> scheme spec, grouped by the factor they vary.
+#: label -> scheme spec, grouped by the factor they vary. ``auto`` rows that ran before
+#: 2026-11-26, when ``auto`` took ``reach=3`` (T_max = 3 x the horizon), carry ``+reach=1``: they
+#: are the same runs, relabeled (T_max = the horizon, the rule then).
 CELLS: dict[str, str] = {
     # reference
     "pytorch default": "pytorch",
@@ -37,7 +39,7 @@ CELLS: dict[str, str] = {
     "input: glorot over the stack": "chrono+input=xavier_uniform+whole=input",
     "input: glorot per block": "chrono",
     "input: lecun per block": "chrono+input=lecun_normal",
-    "input: calibrated (auto)": "auto",
+    "input: calibrated (auto, T_max = the horizon)": "auto+reach=1",
     # keep-gate bias (input lecun per block, recurrent orthogonal per gate)
     "keep bias 0": "flax",
     "keep bias 1": "flax+forget_bias=1",
@@ -46,40 +48,36 @@ CELLS: dict[str, str] = {
     "recurrent: orthogonal over the stack": (
         "chrono+input=lecun_normal+recurrent=orthogonal+whole=recurrent"
     ),
-    # keep-gate timescales: auto draws them log-uniform on [2, T_max]; chrono's draw is uniform
-    "auto, chrono's uniform timescales": "auto+timescales=uniform",
-    # auto with a larger calibration target (log timescales; 2026-11-26, after the screen of
-    # the uniform variant below)
-    "auto target 3": "auto+target=3",
+    # keep-gate timescales: auto draws them log-uniform on [2, T_max], T_max = reach x the
+    # horizon (the data's sequence length); chrono's draw is uniform
+    "auto (reach 3: T_max = 3 x the horizon)": "auto",
+    "auto reach 1, chrono's uniform timescales": "auto+timescales=uniform+reach=1",
+    # auto (reach 1) with a larger calibration target (after the screen of the uniform variant
+    # below)
+    "auto reach 1, target 3": "auto+target=3+reach=1",
     # auto's own horizon, shorter than the data's (screens on permuted digits)
-    "auto T_max 8": "auto+horizon=8",
-    "auto T_max 16": "auto+horizon=16",
-    # auto's constants, each varied around auto with chrono's uniform timescales (they ran
-    # before auto took log-spaced ones): the calibration target (mean square of each gate
-    # block's input contribution) and per-feature standardization
-    "auto-uniform target 0.3": "auto+target=0.3+timescales=uniform",
-    "auto-uniform target 3": "auto+target=3+timescales=uniform",
-    "auto-uniform, one scale per block": "auto+per_feature=0+timescales=uniform",
-    # the recurrent gain and the keep-gate horizon T_max (taken from the data by default)
-    "auto-uniform gain 0.8": "auto+gain=0.8+timescales=uniform",
-    "auto-uniform gain 1.25": "auto+gain=1.25+timescales=uniform",
-    "auto-uniform T_max 8": "auto+horizon=8+timescales=uniform",
-    "auto-uniform T_max 15": "auto+horizon=15+timescales=uniform",
-    "auto-uniform T_max 16": "auto+horizon=16+timescales=uniform",
-    "auto-uniform T_max 32": "auto+horizon=32+timescales=uniform",
-    "auto-uniform T_max 40": "auto+horizon=40+timescales=uniform",
-    "auto-uniform T_max 48": "auto+horizon=48+timescales=uniform",
-    "auto-uniform T_max 50": "auto+horizon=50+timescales=uniform",
-    "auto-uniform T_max 94": "auto+horizon=94+timescales=uniform",
-    "auto-uniform T_max 400": "auto+horizon=400+timescales=uniform",
-    "auto-uniform T_max 2000": "auto+horizon=2000+timescales=uniform",
+    "auto T_max 8": "auto+horizon=8+reach=1",
+    "auto T_max 16": "auto+horizon=16+reach=1",
+    # auto's constants, each varied around auto with chrono's uniform timescales and reach 1
+    # (they ran before auto took log-spaced timescales): the calibration target (mean square of
+    # each gate block's input contribution) and per-feature standardization
+    "auto-uniform target 0.3": "auto+target=0.3+timescales=uniform+reach=1",
+    "auto-uniform target 3": "auto+target=3+timescales=uniform+reach=1",
+    "auto-uniform, one scale per block": "auto+per_feature=0+timescales=uniform+reach=1",
+    # the recurrent gain and the keep-gate T_max (the data's length by default, then)
+    "auto-uniform gain 0.8": "auto+gain=0.8+timescales=uniform+reach=1",
+    "auto-uniform gain 1.25": "auto+gain=1.25+timescales=uniform+reach=1",
+    **{
+        f"auto-uniform T_max {t}": f"auto+horizon={t}+timescales=uniform+reach=1"
+        for t in (8, 15, 16, 32, 40, 48, 50, 94, 400, 2000)
+    },
 }
 
 #: Cells run on some tasks only (the T_max screens of 2026-11-26: permuted digits, copy, adding
 #: T=750; T_max 188 on adding T=1500 is in the results file too, outside the table's tasks).
 PARTIAL: frozenset[str] = frozenset(
-    [f"auto+horizon={t_max}+timescales=uniform" for t_max in (8, 15, 16, 32, 40, 48, 94, 400)]
-    + [f"auto+horizon={t_max}" for t_max in (8, 16)]
+    [f"auto+horizon={t}+timescales=uniform+reach=1" for t in (8, 15, 16, 32, 40, 48, 94, 400)]
+    + [f"auto+horizon={t}+reach=1" for t in (8, 16)]
 )
 
 #: (task, length, cell) in the order they run, cheapest and most telling first.

@@ -62,17 +62,27 @@ def test_control_a_fixed_scale_misses_the_target_on_unnormalized_inputs() -> Non
 
 def test_keep_gate_biases_are_chrono_with_t_max_from_the_data() -> None:
     t = 50
+    gru = nn.GRU(2, 256)
+    auto_init_(gru, torch.rand(t, 4, 2), generator=_gen())
+    z = (gru.bias_ih_l0 + gru.bias_hh_l0).detach()[256:512]  # GRU rows r, z, n: z keeps
+    # T_max = reach * horizon = 3 * 50: timescales 1 + exp(b_z) up to 150, about
+    # ln(3) / ln(75) = 25% of them past the horizon (P(none of 256) < 1e-30)
+    assert float(z.min()) >= 0 and float(z.max()) <= math.log(3 * t - 1)
+    assert float(z.max()) > math.log(t - 1)
+    auto_init_(gru, torch.rand(t, 4, 2), reach=1.0, generator=_gen())
+    z1 = (gru.bias_ih_l0 + gru.bias_hh_l0).detach()[256:512]
+    assert float(z1.max()) <= math.log(t - 1) < float(z.max())  # reach 1: none past the horizon
+
     gru = nn.GRU(2, H)
     auto_init_(gru, torch.rand(t, 4, 2), generator=_gen())
     b = (gru.bias_ih_l0 + gru.bias_hh_l0).detach()
-    z = b[H : 2 * H]  # GRU rows r, z, n: z is the keep gate
-    assert float(z.min()) >= 0 and float(z.max()) <= math.log(t - 1)
+    z = b[H : 2 * H]
     assert float(z.std()) > 0.2  # spread over timescales, not a constant
     assert torch.all(b[:H] == 0) and torch.all(gru.bias_ih_l0[2 * H :] == 0)
     assert torch.all(gru.bias_hh_l0[2 * H :] == 0)  # b_hn = 0
 
     lstm = nn.LSTM(2, H)
-    auto_init_(lstm, torch.rand(t, 4, 2), horizon=10, generator=_gen())
+    auto_init_(lstm, torch.rand(t, 4, 2), horizon=10, reach=1.0, generator=_gen())
     b = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach()
     f, i = b[H : 2 * H], b[:H]
     assert float(f.max()) <= math.log(9) and float(f.min()) >= 0  # horizon wins over the data
@@ -135,7 +145,7 @@ def test_nested_modules_are_calibrated_bottom_up_and_the_model_is_restored() -> 
     for g in range(4):
         assert _ms(z, model.cell.weight_ih[g * 6 : (g + 1) * 6]) == pytest.approx(1.0, rel=1e-5)
     keep = (model.cell.bias_ih + model.cell.bias_hh).detach()[6:12]
-    assert float(keep.max()) <= math.log(29)  # T_max = 30 calls of the cell per forward
+    assert float(keep.max()) <= math.log(89)  # T_max = 3 * 30 calls of the cell per forward
 
 
 def test_same_generator_same_bits_and_dtype_is_kept() -> None:
@@ -199,7 +209,11 @@ def test_bad_data_raises_and_leaves_the_model_bit_identical(data: object, messag
     [
         ({"target": 0.0}, "target must be > 0"),
         ({"gain": float("inf")}, "gain must be a finite number"),
-        ({"horizon": 2}, "horizon must be > 2"),
+        ({"horizon": 0}, "horizon must be > 0"),
+        ({"horizon": 0.6}, r"T_max = reach \* horizon must be > 2, got 3 \* 0.6"),
+        ({"horizon": 2, "reach": 1}, r"must be > 2, got 1 \* 2: give a longer horizon="),
+        ({"reach": -1.0}, "reach must be > 0"),
+        ({"reach": float("nan")}, "reach must be a finite number"),
         ({"max_batches": 0}, "max_batches"),
         ({"lengths": [3, 0]}, "lengths must be positive"),
     ],

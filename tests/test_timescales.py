@@ -91,7 +91,7 @@ def test_chrono_log_is_a_registered_initializer_usable_as_a_forget_bias() -> Non
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_auto_keep_gate_is_log_spaced_by_default_and_uniform_on_request(cell: str) -> None:
-    t = 120  # the longest sequence in the data: T_max
+    t = 120  # the longest sequence in the data: the horizon; T_max = 3 * 120 (reach 3)
     x = torch.randn(t, 3, 2, generator=_gen(4))
     make = nn.LSTM if cell == "lstm" else nn.GRU
     for timescales, check in (("log", _assert_log_spaced), ("uniform", _assert_uniform_spaced)):
@@ -100,7 +100,7 @@ def test_auto_keep_gate_is_log_spaced_by_default_and_uniform_on_request(cell: st
         auto_init_(m, x, generator=_gen(5), **kwargs)  # type: ignore[arg-type]
         b = (m.bias_ih_l0 + m.bias_hh_l0).detach()
         keep = b[HM : 2 * HM]  # LSTM f (rows i, f, g, o); GRU z (rows r, z, n)
-        check(keep, float(t))
+        check(keep, 3.0 * t)
         if cell == "lstm":
             assert torch.equal(b[:HM], -keep)  # b_i = -b_f
             assert torch.all(b[2 * HM :] == 0)
@@ -152,11 +152,12 @@ def test_bench_specs_take_timescales_by_name() -> None:
 
 
 def test_uniform_timescales_draw_exactly_as_the_chrono_base_did() -> None:
-    """``timescales="uniform"`` is the scheme before log spacing, draw for draw: the biases and
-    recurrent blocks (calibration leaves them alone) equal the chrono base drawn with the same
-    generator, so runs recorded before the change re-run bit for bit."""
+    """``timescales="uniform", reach=1`` is the scheme before log spacing, draw for draw: the
+    biases and recurrent blocks (calibration leaves them alone) equal the chrono base drawn with
+    the same generator and T_max = the data's length, so runs recorded before the change re-run
+    bit for bit."""
     x = torch.randn(40, 3, 2, generator=_gen(7))
-    got = auto_init_(nn.LSTM(2, 16), x, timescales="uniform", generator=_gen(8))
+    got = auto_init_(nn.LSTM(2, 16), x, timescales="uniform", reach=1.0, generator=_gen(8))
     ref = rnninit.init_(
         nn.LSTM(2, 16),
         "chrono",
@@ -169,3 +170,29 @@ def test_uniform_timescales_draw_exactly_as_the_chrono_base_did() -> None:
         assert torch.equal(getattr(got, name), getattr(ref, name)), name
     logged = auto_init_(nn.LSTM(2, 16), x, generator=_gen(8))  # control: log spacing differs
     assert not torch.equal(logged.bias_ih_l0 + logged.bias_hh_l0, ref.bias_ih_l0 + ref.bias_hh_l0)
+
+
+def test_reach_1_draws_exactly_as_auto_did_before_reach_and_reach_3_triples_t_max() -> None:
+    """``reach=1`` is ``auto`` before ``reach`` (T_max = the data's length), draw for draw, so
+    the runs relabeled ``auto+reach=1`` re-run bit for bit; the default draws as T_max = 3 x."""
+    x = torch.randn(40, 3, 2, generator=_gen(9))
+
+    def ref(t_max: float) -> nn.LSTM:
+        return rnninit.init_(
+            nn.LSTM(2, 16),
+            "chrono",
+            max_timescale=t_max,
+            input="lecun_normal",
+            recurrent=("orthogonal", {"gain": 1.0}),
+            forget_bias=("chrono_log", {"max_timescale": t_max}),
+            generator=_gen(10),
+        )
+
+    for reach, t_max in ((1.0, 40.0), (3.0, 120.0)):
+        got = auto_init_(nn.LSTM(2, 16), x, reach=reach, generator=_gen(10))
+        want = ref(t_max)
+        for name in ("bias_ih_l0", "bias_hh_l0", "weight_hh_l0"):
+            assert torch.equal(getattr(got, name), getattr(want, name)), (reach, name)
+    default = auto_init_(nn.LSTM(2, 16), x, generator=_gen(10))
+    assert torch.equal(default.bias_ih_l0, ref(120.0).bias_ih_l0)
+    assert not torch.equal(default.bias_ih_l0, ref(40.0).bias_ih_l0)

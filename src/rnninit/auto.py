@@ -22,8 +22,15 @@ layer from a fixed recipe and then looks at the data, layer by layer, bottom-up:
    over every valid time step (padding excluded: a ``PackedSequence`` or ``lengths=``). The mean
    square (not the centered variance) counts an offset from non-centered inputs, e.g. raw pixel
    values, as well as their spread: both saturate a sigmoid gate alike.
-3. ``T_max`` is ``horizon`` when given, else the longest valid sequence the layer saw in ``data``
-   (for a Cell: the most calls in one forward).
+3. ``T_max = reach * horizon``. ``horizon`` is the longest dependency in steps: when not given,
+   the longest valid sequence the layer saw in ``data`` (for a Cell: the most calls in one
+   forward). A unit of keep-gate timescale ``tau`` keeps ``(1 - 1/tau)^t ~ exp(-t / tau)`` of
+   what it held ``t`` steps ago, so with ``T_max = horizon`` even the longest-memory units keep
+   only ``1/e`` over the horizon and none reaches past it; ``reach = 3`` lets them keep
+   ``exp(-1/3) ~ 72%`` and gives ``ln(3) / ln(T_max / 2)`` of the units (21% at a horizon of 120)
+   timescales beyond the horizon. Tallec & Ollivier took ``T_max = 3T/2`` for their copy task;
+   ``reach = 3`` was chosen by the factor ablation (copy, delay 100: every one of 5 seeds solved
+   within 10,000 steps, against 4 of 5 with ``reach = 1``; docs/BENCHMARKS.md).
 
 Without ``data`` the inputs are assumed standardized (``Sigma = I``): the input blocks are LeCun
 normal scaled by ``sqrt(target)``, and ``horizon`` is required.
@@ -69,7 +76,7 @@ __all__ = ["AUTO_DEFAULTS", "AUTO_PARAMS", "TIMESCALES", "CalibrationError", "au
 M = TypeVar("M", bound=nn.Module)
 
 #: Defaults of the ``auto`` scheme's constants (see docs/BENCHMARKS.md for the evidence).
-AUTO_DEFAULTS: dict[str, float] = {"target": 1.0, "gain": 1.0}
+AUTO_DEFAULTS: dict[str, float] = {"target": 1.0, "gain": 1.0, "reach": 3.0}
 
 #: How the keep-gate timescales spread over ``[2, T_max]``: the keep-bias initializer of each.
 TIMESCALES: dict[str, str] = {"log": "chrono_log", "uniform": "chrono"}
@@ -80,6 +87,7 @@ _MAX_BATCHES = 4
 AUTO_PARAMS: tuple[str, ...] = (
     "data",
     "horizon",
+    "reach",
     "lengths",
     "target",
     "gain",
@@ -182,7 +190,8 @@ def _base_init(
     if t_max is None or t_max <= 2:
         raise CalibrationError(
             f"{name or 'the module'}: the chrono keep-gate bias needs T_max > 2, got "
-            f"{t_max!r}; give horizon= (the longest dependency in steps)"
+            f"{t_max!r} (reach * horizon); give a longer horizon= (the longest dependency in "
+            "steps) or a larger reach="
         )
     init_(
         module,
@@ -200,6 +209,7 @@ def auto_init_(
     data: object = None,
     *,
     horizon: float | None = None,
+    reach: float = AUTO_DEFAULTS["reach"],
     lengths: object = None,
     target: float = AUTO_DEFAULTS["target"],
     gain: float = AUTO_DEFAULTS["gain"],
@@ -215,8 +225,9 @@ def auto_init_(
     See the module docstring for the math. ``data`` is what ``module(data)`` accepts (a tensor,
     a ``PackedSequence``, a tuple of positional arguments, a dict of keyword arguments) or an
     iterable of such batches, of which the first ``max_batches`` are used. ``lengths`` (one
-    padded batch only) excludes padding from the statistics. ``horizon`` sets the chrono
-    ``T_max`` (default: the longest sequence in ``data``); it is required without ``data``.
+    padded batch only) excludes padding from the statistics. ``horizon`` is the longest
+    dependency in steps (default: the longest sequence in ``data``; required without ``data``)
+    and the chrono ``T_max`` is ``reach * horizon``.
     ``target`` is the mean square of each gate block's input contribution, ``gain`` the gain of
     the orthogonal recurrent blocks, ``timescales`` how the keep-gate timescales spread over
     ``[2, T_max]``: ``"log"`` (log-uniform, the default) or ``"uniform"`` (chrono's).
@@ -240,7 +251,13 @@ def auto_init_(
         raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
     target = _check_number("target", target, 0.0)
     gain = _check_number("gain", gain, 0.0)
-    t_fixed = None if horizon is None else _check_number("horizon", horizon, 2.0)
+    reach = _check_number("reach", reach, 0.0)
+    t_fixed = None if horizon is None else _check_number("horizon", horizon, 0.0)
+    if t_fixed is not None and not reach * t_fixed > 2:
+        raise CalibrationError(
+            f"the chrono T_max = reach * horizon must be > 2, got {reach:g} * {t_fixed:g}: give "
+            "a longer horizon= (the longest dependency in steps) or a larger reach="
+        )
     if isinstance(max_batches, bool) or not isinstance(max_batches, int) or max_batches < 1:
         raise CalibrationError(f"max_batches must be a positive int, got {max_batches!r}")
     if not isinstance(timescales, str) or timescales not in TIMESCALES:
@@ -279,12 +296,13 @@ def auto_init_(
                     order, key=lambda n: (caps[n].first_call < 0, caps[n].first_call)
                 )  # execution order; modules never called last (they get an error below)
             for name, mod in modules:
-                t_max = t_fixed
-                if t_max is None:
+                longest = t_fixed
+                if longest is None:
                     cap = caps[name]
                     seen = [seq_len(mod, x, lens) for x in cap.inputs] or [0]
                     local = float(max(max(seen), cap.max_len))
-                    t_max = float(all_reduce(torch.tensor([local]), reduce_max()).item())
+                    longest = float(all_reduce(torch.tensor([local]), reduce_max()).item())
+                t_max = reach * longest
                 _base_init(name, mod, t_max, gain, timescales, generator)
                 broadcast_from_rank0(mod.parameters(recurse=False))
             mods = dict(modules)

@@ -233,7 +233,9 @@ class AutoParams(TypedDict, total=False):
     data: object
     """``auto``: what ``model(data)`` accepts, or an iterable of such batches."""
     horizon: float
-    """``auto``: the chrono T_max (default: the longest sequence in ``data``)."""
+    """``auto``: the longest dependency in steps (default: the longest sequence in ``data``)."""
+    reach: float
+    """``auto``: the chrono T_max as a multiple of ``horizon`` (default 3)."""
     lengths: object
     """``auto``: valid lengths of a single padded batch (padding left out of the statistics)."""
     target: float

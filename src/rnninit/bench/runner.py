@@ -76,7 +76,8 @@ CALIBRATION_BATCHES = 4
 def _init_model(model: SeqModel, config: RunConfig, task: Task) -> None:
     """Initialize the recurrent layer as ``config.scheme`` says. ``auto`` calibrates on
     :data:`CALIBRATION_BATCHES` fresh training batches, as a user would on the first batches of
-    a loader, with ``horizon`` left to the data (the sequence length)."""
+    a loader, with ``horizon`` left to the data (the sequence length; T_max is ``reach``
+    times it)."""
     spec = config.spec
     g = torch.Generator().manual_seed(seed_of("init", config.seed))
     kwargs = spec.kwargs(task.chrono_tmax)

@@ -11,7 +11,8 @@
 
 ``KEY`` is an override keyword of :func:`rnninit.init_` (``input``, ``recurrent``,
 ``projection``, ``bias``, ``bias_hn``, ``forget_bias``, ``whole``) or, for ``auto``, one of
-``target``, ``gain``, ``horizon``, ``per_feature``, ``timescales`` (``log`` or ``uniform``).
+``target``, ``gain``, ``horizon``, ``reach``, ``per_feature``, ``timescales`` (``log`` or
+``uniform``).
 ``VALUE`` is a number, an initializer name, ``name:k=v:k=v`` for an initializer with
 parameters, or ``a|b`` for the list ``whole``. The initializer ``chrono``
 takes the task's ``T_max`` by itself (``forget_bias=chrono``).
@@ -30,7 +31,7 @@ __all__ = ["AUTO", "SchemeSpec", "parse_scheme"]
 AUTO = "auto"
 
 _OVERRIDE_KEYS = ("input", "recurrent", "projection", "bias", "bias_hn", "forget_bias", "whole")
-_AUTO_KEYS = ("target", "gain", "horizon", "per_feature", "timescales")
+_AUTO_KEYS = ("target", "gain", "horizon", "reach", "per_feature", "timescales")
 
 
 def _number(text: str) -> float | None:
