@@ -51,6 +51,7 @@ CELLS: dict[str, str] = {
     # keep-gate timescales: auto draws them log-uniform on [2, T_max], T_max = reach x the
     # horizon (the data's sequence length); chrono's draw is uniform
     "auto (reach 3: T_max = 3 x the horizon)": "auto",
+    "auto reach 10": "auto+reach=10",
     "auto reach 1, chrono's uniform timescales": "auto+timescales=uniform+reach=1",
     # auto (reach 1) with a larger calibration target (after the screen of the uniform variant
     # below)

@@ -30,7 +30,8 @@ layer from a fixed recipe and then looks at the data, layer by layer, bottom-up:
    ``exp(-1/3) ~ 72%`` and gives ``ln(3) / ln(T_max / 2)`` of the units (21% at a horizon of 120)
    timescales beyond the horizon. Tallec & Ollivier took ``T_max = 3T/2`` for their copy task;
    ``reach = 3`` was chosen by the factor ablation (copy, delay 100: every one of 5 seeds solved
-   within 10,000 steps, against 4 of 5 with ``reach = 1``; docs/BENCHMARKS.md).
+   within 10,000 steps, against 4 of 5 with ``reach = 1``; ``reach = 10`` lowers permuted
+   digits' accuracy from 0.90 to 0.87; docs/BENCHMARKS.md).
 
 Without ``data`` the inputs are assumed standardized (``Sigma = I``): the input blocks are LeCun
 normal scaled by ``sqrt(target)``, and ``horizon`` is required.
