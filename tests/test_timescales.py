@@ -151,6 +151,20 @@ def test_bench_specs_take_timescales_by_name() -> None:
     assert "Did you mean 'log'?" in str(err.value)
 
 
+def _chrono_base(t_max: float, seed: int, **kwargs: object) -> nn.LSTM:
+    """``auto``'s fixed part drawn by hand: chrono with LeCun input and orthogonal recurrent
+    blocks of gain 1 (``kwargs``: e.g. the keep-bias draw), on an ``LSTM(2, 16)``."""
+    return rnninit.init_(
+        nn.LSTM(2, 16),
+        "chrono",
+        max_timescale=t_max,
+        input="lecun_normal",
+        recurrent=("orthogonal", {"gain": 1.0}),
+        generator=_gen(seed),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
 def test_uniform_timescales_draw_exactly_as_the_chrono_base_did() -> None:
     """``timescales="uniform", reach=1`` is the scheme before log spacing, draw for draw: the
     biases and recurrent blocks (calibration leaves them alone) equal the chrono base drawn with
@@ -158,14 +172,7 @@ def test_uniform_timescales_draw_exactly_as_the_chrono_base_did() -> None:
     bit for bit."""
     x = torch.randn(40, 3, 2, generator=_gen(7))
     got = auto_init_(nn.LSTM(2, 16), x, timescales="uniform", reach=1.0, generator=_gen(8))
-    ref = rnninit.init_(
-        nn.LSTM(2, 16),
-        "chrono",
-        max_timescale=40,
-        input="lecun_normal",
-        recurrent=("orthogonal", {"gain": 1.0}),
-        generator=_gen(8),
-    )
+    ref = _chrono_base(40, 8)
     for name in ("bias_ih_l0", "bias_hh_l0", "weight_hh_l0"):
         assert torch.equal(getattr(got, name), getattr(ref, name)), name
     logged = auto_init_(nn.LSTM(2, 16), x, generator=_gen(8))  # control: log spacing differs
@@ -178,15 +185,7 @@ def test_reach_1_draws_exactly_as_auto_did_before_reach_and_reach_3_triples_t_ma
     x = torch.randn(40, 3, 2, generator=_gen(9))
 
     def ref(t_max: float) -> nn.LSTM:
-        return rnninit.init_(
-            nn.LSTM(2, 16),
-            "chrono",
-            max_timescale=t_max,
-            input="lecun_normal",
-            recurrent=("orthogonal", {"gain": 1.0}),
-            forget_bias=("chrono_log", {"max_timescale": t_max}),
-            generator=_gen(10),
-        )
+        return _chrono_base(t_max, 10, forget_bias=("chrono_log", {"max_timescale": t_max}))
 
     for reach, t_max in ((1.0, 40.0), (3.0, 120.0)):
         got = auto_init_(nn.LSTM(2, 16), x, reach=reach, generator=_gen(10))
