@@ -172,7 +172,7 @@ def test_irnn_on_relu_rnn_and_its_limits() -> None:
         rnninit.init_(rnn, "irnn", generator=_gen())
     torch.testing.assert_close(rnn.weight_hh_l0.detach(), torch.eye(16))
     assert rnn.weight_ih_l0.std() < 0.002
-    with pytest.warns(rnninit.apply.SchemeWarning, match="RNN:relu"):
+    with pytest.warns(rnninit.errors.SchemeWarning, match="RNN:relu"):
         rnninit.init_(nn.RNN(4, 16), "irnn")
     lstm = nn.LSTM(4, 16, proj_size=8)
     snap = _snapshot(lstm)

@@ -15,8 +15,7 @@ from torch import nn
 from torch.nn.utils import parametrizations
 
 import rnninit
-from rnninit.apply import SchemeWarning
-from rnninit.errors import InitializerError, SchemeError
+from rnninit.errors import ArgumentTypeError, InitializerError, SchemeError, SchemeWarning
 from rnninit.recipes import Recipe
 from rnninit.registry import Init
 
@@ -88,8 +87,8 @@ _INIT_ERRORS: list[tuple[str, Callable[[], nn.Module], dict[str, object], type, 
         "generator",
         lambda: nn.LSTM(3, 5),
         {"scheme": "orthogonal", "generator": 3},
-        TypeError,
-        "generator must be a torch.Generator or None, got int",
+        ArgumentTypeError,
+        "generator=3 (int) is not valid; expected a torch.Generator or None",
     ),
     (
         "a gate no selected layer has",
@@ -150,9 +149,12 @@ def test_init_errors_are_typed_with_their_exact_message_and_write_nothing(
 
 
 def test_init_of_a_non_module_is_a_type_error() -> None:
-    with pytest.raises(TypeError) as err:
+    with pytest.raises(ArgumentTypeError) as err:
         rnninit.init_(torch.zeros(3), "orthogonal")  # type: ignore[type-var]
-    assert str(err.value) == "module must be a torch.nn.Module, got Tensor"
+    assert isinstance(err.value, TypeError)
+    assert str(err.value) == (
+        "module=tensor([0., 0., 0.]) (Tensor) is not valid; expected a torch.nn.Module"
+    )
 
 
 def test_the_scheme_warning_names_the_submodule_and_the_designed_for_families() -> None:

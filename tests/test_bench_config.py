@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from rnninit.bench.config import BENCH_SCHEMES, RunConfig, scheme_fits
-from rnninit.bench.models import STATE_KINDS, SeqModel
+from rnninit.bench.models import BENCH_STATES, SeqModel
 from rnninit.bench.report import verdict
 from rnninit.bench.summary import group_entries
 from rnninit.bench.sweep import build_sweep, parse_shard, shard
@@ -81,7 +81,7 @@ def test_full_sweep_shape_and_defaults() -> None:
     ref = next(c for c in adding if c.cell == "lstm" and c.length == 200)
     assert (ref.hidden, ref.batch, ref.lr, ref.clip, ref.steps) == (128, 50, 1e-3, 1.0, 3000)
     echo = [c for c in configs if c.task == "echo"]
-    assert {c.state for c in echo} == set(STATE_KINDS) and {c.scheme for c in echo} == {"pytorch"}
+    assert {c.state for c in echo} == set(BENCH_STATES) and {c.scheme for c in echo} == {"pytorch"}
     assert {c.length for c in configs if c.task.startswith("digits")} == {64}
 
 
@@ -117,7 +117,7 @@ def test_folk_xavier_state_scale_depends_on_the_batch_but_rnninit_xavier_does_no
 
 def test_state_kinds_shapes_and_learned_parameters() -> None:
     g = torch.Generator().manual_seed(1)
-    for kind in STATE_KINDS:
+    for kind in BENCH_STATES:
         m = SeqModel("lstm", 2, 8, 3, head="every", state=kind)
         out = m(torch.randn(4, 5, 2), generator=g)
         assert out.shape == (4, 5, 3)

@@ -20,7 +20,7 @@ def _gen(seed: int = 0) -> torch.Generator:
 
 def _init(module: nn.Module, scheme: str, seed: int, **kw: object) -> nn.Module:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", rnninit.apply.SchemeWarning)
+        warnings.simplefilter("ignore", rnninit.errors.SchemeWarning)
         return rnninit.init_(module, scheme, generator=_gen(seed), **kw)
 
 

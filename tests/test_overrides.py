@@ -10,7 +10,8 @@ from torch import nn
 
 import rnninit
 from rnninit import schemes
-from rnninit.apply import apply_recipe, init_
+from rnninit.apply import apply_recipe
+from rnninit.facade import init_
 from rnninit.errors import SchemeError, UnknownNameError
 from rnninit.overrides import OVERRIDE_KEYS, Explicit, Overrides, split_overrides
 from rnninit.recipes import Recipe
@@ -61,7 +62,7 @@ def test_unknown_keyword_names_the_nearest() -> None:
 def test_split_and_explicit_facts() -> None:
     given, rest = split_overrides({"bias": None, "layers": {1: {"bias_hh": 0.0}}, "std": 1.0})
     assert given == {"layers": {1: {"bias_hh": 0.0}}} and rest == {"std": 1.0}
-    assert Explicit.of(given) == Explicit((), True, False)
+    assert Explicit.of(given) == Explicit((), True, False, (1,))
     assert Explicit.of({"recurrent": "orthogonal"}) == Explicit()
     assert Explicit.of({"gates": {"z": {"recurrent": "orthogonal"}}}).gates == ("z",)
 

@@ -10,8 +10,7 @@ from apply_contract_support import _GATE_NAMES, _INITS, _gen
 from torch import nn
 
 import rnninit
-from rnninit.apply import SchemeWarning
-from rnninit.errors import InitializerError, SchemeError, UnknownNameError
+from rnninit.errors import InitializerError, SchemeError, SchemeWarning, UnknownNameError
 from rnninit.recipes import Recipe
 from rnninit.registry import Init
 

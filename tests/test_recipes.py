@@ -196,7 +196,7 @@ def test_every_configuration(c: dict) -> None:
     g = torch.Generator().manual_seed(c["seed"])
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", rnninit.apply.SchemeWarning)
+            warnings.simplefilter("ignore", rnninit.errors.SchemeWarning)
             rnninit.init_(mod, c["scheme"], generator=g, **kw)
     except rnninit.RnnInitError:
         # refused: must be for a reason we can name, and must leave the module untouched

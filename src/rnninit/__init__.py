@@ -13,6 +13,25 @@ live in their subpackages: :mod:`rnninit.layouts` (gate order, :func:`~rnninit.l
 :func:`~rnninit.diagnose.load_checkpoint`), :mod:`rnninit.states`, :mod:`rnninit.errors`,
 :mod:`rnninit.auto`, :mod:`rnninit.bench`.
 
+Architecture: the package is built in layers, each module importing only from the layers
+below it (no import cycle; no import inside a function except of optional third-party packages
+and the command line's lazy subcommands). ``make lint`` enforces it (import-linter, the
+``layers`` contract in ``pyproject.toml``; ``tests/test_architecture.py``). Bottom to top:
+
+1. ``errors``, ``_version``: the error family, the version;
+2. ``selection`` (``include=``/``exclude=``), then ``layouts`` (gate order, the equations);
+3. ``_draw``, ``gate_biases``, ``initializers``: the tensor-level initializers;
+4. ``registry`` (names -> initializers), then ``catalog`` (the built-in names, registered
+   into the registry from above);
+5. ``overrides`` (the override keywords), ``recipes`` (a scheme as data), ``schemes`` (the
+   named schemes, their parameters, ``auto``'s keywords);
+6. ``parametrized``, ``plan``, ``validation``, ``transaction``, ``apply``: a recipe on the
+   selected layers, planned, validated, drawn, then written atomically;
+7. ``calibration``, ``auto``: the data-calibrated scheme;
+8. ``facade``: :func:`init_`, dispatching ``"auto"`` to ``auto`` and the rest to ``apply``;
+9. ``states``, then ``diagnose``, then ``interop`` and ``keras_io``, then ``bench``, then
+   ``demo`` and ``cli``.
+
 >>> import torch, rnninit
 >>> lstm = torch.nn.LSTM(2, 8)
 >>> _ = rnninit.init_(lstm, "chrono", max_timescale=100, generator=torch.Generator().manual_seed(0))
@@ -22,10 +41,11 @@ True
 
 from __future__ import annotations
 
-from . import initializers
-from .apply import init_
+from . import catalog, initializers  # noqa: F401  (catalog: registers the built-in names)
+from ._version import __version__
 from .diagnose import check, describe, gradient_horizon, timescales
 from .errors import RnnInitError
+from .facade import init_
 from .keras_io import from_keras_, to_keras
 from .layouts import gates
 from .recipes import Recipe
@@ -39,9 +59,6 @@ from .states import (
     initial_state,
     remove_initial_state,
 )
-
-#: The installed version of rnninit.
-__version__ = "0.1.0"
 
 __all__ = [
     "INITIALIZERS",

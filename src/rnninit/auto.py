@@ -48,13 +48,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
+from .apply import apply_recipe
 from .calibration import (
-    CalibrationError,
     Capture,
     all_reduce,
     broadcast_from_rank0,
@@ -69,12 +70,16 @@ from .calibration import (
     seq_len,
     valid_rows,
 )
-from .errors import UnknownNameError
+from .errors import ArgumentTypeError, CalibrationError, UnknownNameError
 from .layouts import find_recurrent, layout_of
+from .schemes import recipe
+from .transaction import atomic
+from .validation import check_arguments
 
-__all__ = ["AUTO_DEFAULTS", "AUTO_PARAMS", "TIMESCALES", "CalibrationError", "auto_init_"]
+__all__ = ["AUTO_DEFAULTS", "TIMESCALES", "CalibrationError", "auto_init_"]
 
 M = TypeVar("M", bound=nn.Module)
+Selected = Sequence[tuple[str, nn.Module]]
 
 #: Defaults of the ``auto`` scheme's constants (see docs/BENCHMARKS.md for the evidence).
 AUTO_DEFAULTS: dict[str, float] = {"target": 1.0, "gain": 1.0, "reach": 3.0}
@@ -84,19 +89,6 @@ TIMESCALES: dict[str, str] = {"log": "chrono_log", "uniform": "chrono"}
 
 _MAX_BATCHES = 4
 
-#: The keywords ``init_(model, "auto", ...)`` passes on to :func:`auto_init_`.
-AUTO_PARAMS: tuple[str, ...] = (
-    "data",
-    "horizon",
-    "reach",
-    "lengths",
-    "target",
-    "gain",
-    "per_feature",
-    "max_batches",
-    "timescales",
-)
-
 
 def _check_number(name: str, value: object, low: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -104,6 +96,68 @@ def _check_number(name: str, value: object, low: float) -> float:
     if not value > low:
         raise CalibrationError(f"{name} must be > {low:g}, got {value!r}")
     return float(value)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The validated constants of one ``auto`` call."""
+
+    horizon: float | None
+    reach: float
+    target: float
+    gain: float
+    per_feature: bool
+    timescales: str
+
+
+def _settings(
+    horizon: object,
+    reach: object,
+    target: object,
+    gain: object,
+    per_feature: bool,
+    max_batches: object,
+    timescales: object,
+) -> _Settings:
+    """Step 1: every constant checked (``CalibrationError`` / ``UnknownNameError``)."""
+    target_ = _check_number("target", target, 0.0)
+    gain_ = _check_number("gain", gain, 0.0)
+    reach_ = _check_number("reach", reach, 0.0)
+    t_fixed = None if horizon is None else _check_number("horizon", horizon, 0.0)
+    if t_fixed is not None and not reach_ * t_fixed > 2:
+        raise CalibrationError(
+            f"the chrono T_max = reach * horizon must be > 2, got {reach_:g} * {t_fixed:g}: give "
+            "a longer horizon= (the longest dependency in steps) or a larger reach="
+        )
+    if isinstance(max_batches, bool) or not isinstance(max_batches, int) or max_batches < 1:
+        raise CalibrationError(f"max_batches must be a positive int, got {max_batches!r}")
+    if not isinstance(timescales, str) or timescales not in TIMESCALES:
+        raise UnknownNameError("timescales", timescales, TIMESCALES)
+    return _Settings(t_fixed, reach_, target_, gain_, bool(per_feature), timescales)
+
+
+def _batches(
+    data: object, lens: torch.Tensor | None, max_batches: int, horizon: float | None
+) -> list[Any]:
+    """Step 2: the calibration batches (none without ``data``: then ``horizon`` is needed)."""
+    if data is None:
+        if horizon is None:
+            raise CalibrationError(
+                "scheme 'auto' without data= needs horizon= (the longest dependency in steps, "
+                "e.g. the sequence length): init_(model, 'auto', horizon=200), or give data= "
+                "(a batch of real inputs) to calibrate on"
+            )
+        if lens is not None:
+            raise CalibrationError("lengths= describes data=; it was given without data")
+        return []
+    batches = calibration_batches(data, max_batches)
+    check_finite(batches)
+    if lens is not None and len(batches) != 1:
+        raise CalibrationError(
+            f"lengths= is for a single padded batch, but data gave {len(batches)} batches; "
+            "use PackedSequence batches instead"
+        )
+    return batches
 
 
 def _scale_blocks(
@@ -174,35 +228,83 @@ def _calibrate(
 
 
 def _base_init(
-    name: str,
-    module: nn.Module,
-    t_max: float | None,
-    gain: float,
-    timescales: str,
-    gen: torch.Generator | None,
+    name: str, module: nn.Module, t_max: float, cfg: _Settings, gen: torch.Generator | None
 ) -> None:
-    from .apply import init_
-
+    """The fixed recipe of step 3 on one module (see the module docstring, 1. Base)."""
     lay = layout_of(module)
-    recurrent = ("orthogonal", {"gain": gain})
+    recurrent = ("orthogonal", {"gain": cfg.gain})
     if lay.keep_gate is None:
-        init_(module, "flax", recurrent=recurrent, generator=gen)
+        apply_recipe(module, recipe("flax", recurrent=recurrent), generator=gen)
         return
-    if t_max is None or t_max <= 2:
+    if t_max <= 2:
         raise CalibrationError(
             f"{name or 'the module'}: the chrono keep-gate bias needs T_max > 2, got "
             f"{t_max!r} (reach * horizon); give a longer horizon= (the longest dependency in "
             "steps) or a larger reach="
         )
-    init_(
-        module,
-        "chrono",
-        max_timescale=t_max,
-        input="lecun_normal",
-        recurrent=recurrent,
-        forget_bias=(TIMESCALES[timescales], {"max_timescale": t_max}),
-        generator=gen,
+    keep = (TIMESCALES[cfg.timescales], {"max_timescale": t_max})
+    r = recipe(
+        "chrono", max_timescale=t_max, input="lecun_normal", recurrent=recurrent, forget_bias=keep
     )
+    apply_recipe(module, r, generator=gen)
+
+
+def _execution_order(modules: Selected, caps: dict[str, Capture]) -> list[str]:
+    """The module names in the order ``model(data)`` first called them (never called: last)."""
+    return sorted((n for n, _ in modules), key=lambda n: (caps[n].first_call < 0, caps[n].first_call))
+
+
+def _base_all(
+    modules: Selected,
+    caps: dict[str, Capture],
+    lens: torch.Tensor | None,
+    cfg: _Settings,
+    gen: torch.Generator | None,
+) -> None:
+    """Step 3: each module's base recipe, its ``T_max = reach * horizon`` from ``data``."""
+    for name, mod in modules:
+        longest = cfg.horizon
+        if longest is None:
+            cap = caps[name]
+            seen = [seq_len(mod, x, lens) for x in cap.inputs] or [0]
+            local = float(max(max(seen), cap.max_len))
+            longest = float(all_reduce(torch.tensor([local]), reduce_max()).item())
+        _base_init(name, mod, cfg.reach * longest, cfg, gen)
+        broadcast_from_rank0(mod.parameters(recurse=False))
+
+
+def _scale_standardized(modules: Selected, cfg: _Settings) -> None:
+    """Step 4 without data: inputs assumed standardized (``Sigma = I``)."""
+    for name, mod in modules:
+        lay = layout_of(mod)
+        for k in range(lay.num_layers):
+            width = lay.input_size if k == 0 else lay.num_directions * lay.hidden_out
+            eye = torch.eye(width, dtype=torch.float64)
+            _scale_blocks(mod, k, eye, cfg.target, name, cfg.per_feature)
+
+
+def _calibrate_all(
+    model: nn.Module,
+    batches: list[Any],
+    modules: Selected,
+    caps: dict[str, Capture],
+    lens: torch.Tensor | None,
+    cfg: _Settings,
+) -> None:
+    """Step 4 on data: each module in execution order, on the inputs it sees once the modules
+    before it are calibrated (the first pass's capture is reused when nothing ran between)."""
+    order = _execution_order(modules, caps)
+    mods = dict(modules)
+    for i, name in enumerate(order):
+        first = caps[order[0]]
+        clean = i == 0 and all(
+            c.first_call < 0 or c.first_call > first.last_call
+            for n, c in caps.items()
+            if n != name
+        )
+        cap = caps[name] if clean else capture_pass(model, batches, modules, {name})[name]
+        _calibrate(name, mods[name], cap, lens, cfg.target, cfg.per_feature)
+        broadcast_from_rank0(mods[name].parameters(recurse=False))
 
 
 def auto_init_(
@@ -247,88 +349,24 @@ def auto_init_(
         1.0
     """
     if not isinstance(module, nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-    target = _check_number("target", target, 0.0)
-    gain = _check_number("gain", gain, 0.0)
-    reach = _check_number("reach", reach, 0.0)
-    t_fixed = None if horizon is None else _check_number("horizon", horizon, 0.0)
-    if t_fixed is not None and not reach * t_fixed > 2:
-        raise CalibrationError(
-            f"the chrono T_max = reach * horizon must be > 2, got {reach:g} * {t_fixed:g}: give "
-            "a longer horizon= (the longest dependency in steps) or a larger reach="
-        )
-    if isinstance(max_batches, bool) or not isinstance(max_batches, int) or max_batches < 1:
-        raise CalibrationError(f"max_batches must be a positive int, got {max_batches!r}")
-    if not isinstance(timescales, str) or timescales not in TIMESCALES:
-        raise UnknownNameError("timescales", timescales, TIMESCALES)
+        raise ArgumentTypeError("module", module, "a torch.nn.Module")
+    check_arguments(include, exclude, generator)
+    cfg = _settings(horizon, reach, target, gain, per_feature, max_batches, timescales)
     modules = find_recurrent(module, include, exclude)
     lens = lengths_tensor(lengths)
-    if data is None:
-        if t_fixed is None:
-            raise CalibrationError(
-                "scheme 'auto' without data= needs horizon= (the longest dependency in steps, "
-                "e.g. the sequence length): init_(model, 'auto', horizon=200), or give data= "
-                "(a batch of real inputs) to calibrate on"
-            )
-        if lens is not None:
-            raise CalibrationError("lengths= describes data=; it was given without data")
-        batches: list[Any] = []
-    else:
-        batches = calibration_batches(data, max_batches)
-        check_finite(batches)
-        if lens is not None and len(batches) != 1:
-            raise CalibrationError(
-                f"lengths= is for a single padded batch, but data gave {len(batches)} batches; "
-                "use PackedSequence batches instead"
-            )
-    params = [p for _, m in modules for p in m.parameters(recurse=False)]
-    backup = [p.detach().clone() for p in params]
+    batches = _batches(data, lens, max_batches, cfg.horizon)
     was_training = {m: m.training for m in module.modules()}
     try:
-        with torch.no_grad():
+        with atomic(modules), torch.no_grad():
             module.eval()
-            order = [n for n, _ in modules]
             caps: dict[str, Capture] = {}
             if batches:
-                caps = capture_pass(module, batches, modules, wanted=set(order))
-                order = sorted(
-                    order, key=lambda n: (caps[n].first_call < 0, caps[n].first_call)
-                )  # execution order; modules never called last (they get an error below)
-            for name, mod in modules:
-                longest = t_fixed
-                if longest is None:
-                    cap = caps[name]
-                    seen = [seq_len(mod, x, lens) for x in cap.inputs] or [0]
-                    local = float(max(max(seen), cap.max_len))
-                    longest = float(all_reduce(torch.tensor([local]), reduce_max()).item())
-                t_max = reach * longest
-                _base_init(name, mod, t_max, gain, timescales, generator)
-                broadcast_from_rank0(mod.parameters(recurse=False))
-            mods = dict(modules)
-            if not batches:
-                for name, mod in modules:
-                    lay = layout_of(mod)
-                    for k in range(lay.num_layers):
-                        width = lay.input_size if k == 0 else lay.num_directions * lay.hidden_out
-                        eye = torch.eye(width, dtype=torch.float64)
-                        _scale_blocks(mod, k, eye, target, name, per_feature)
-            for i, name in enumerate(order if batches else []):
-                first = caps[order[0]]
-                clean = i == 0 and all(
-                    c.first_call < 0 or c.first_call > first.last_call
-                    for n, c in caps.items()
-                    if n != name
-                )
-                cap = caps[name] if clean else capture_pass(module, batches, modules, {name})[name]
-                _calibrate(name, mods[name], cap, lens, target, per_feature)
-                broadcast_from_rank0(mods[name].parameters(recurse=False))
-    except BaseException:
-        with torch.no_grad():
-            for p, saved in zip(params, backup, strict=True):
-                p.copy_(saved)
-        raise
+                caps = capture_pass(module, batches, modules, wanted={n for n, _ in modules})
+            _base_all(modules, caps, lens, cfg, generator)
+            if batches:
+                _calibrate_all(module, batches, modules, caps, lens, cfg)
+            else:
+                _scale_standardized(modules, cfg)
     finally:
         for m, mode in was_training.items():
             m.training = mode

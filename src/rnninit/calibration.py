@@ -21,11 +21,10 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from .errors import RnnInitError
+from .errors import CalibrationError, RnnInitError
 from .layouts import layout_of
 
 __all__ = [
-    "CalibrationError",
     "Capture",
     "all_reduce",
     "broadcast_from_rank0",
@@ -40,19 +39,6 @@ __all__ = [
     "seq_len",
     "valid_rows",
 ]
-
-
-class CalibrationError(RnnInitError, ValueError):
-    """The data given to the ``auto`` scheme cannot calibrate the model (the model is unchanged).
-
-    >>> import torch
-    >>> from rnninit.auto import auto_init_
-    >>> try:
-    ...     auto_init_(torch.nn.LSTM(3, 4), torch.zeros(5, 2, 3))
-    ... except CalibrationError as e:
-    ...     print(str(e)[:60])
-    the input of the module (layer 0) carries no signal (every f
-    """
 
 
 @dataclass

@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from ._version import __version__
 
 #: Modules that register subcommands, in the order ``--help`` lists them.
 _FEATURES = ("rnninit.bench.cli", "rnninit.diagnose.cli", "rnninit.demo")

@@ -14,7 +14,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .apply import init_
+from .diagnose import check, describe
+from .facade import init_
 from .errors import RnnInitError
 from .schemes import SCHEMES
 
@@ -35,8 +36,6 @@ def build_module(cell: str, input_size: int, hidden: int, layers: int) -> nn.Mod
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo from parsed arguments; returns the exit code."""
-    from .diagnose import check, describe
-
     module = build_module(args.cell, args.input_size, args.hidden, args.layers)
     params: dict[str, Any] = {}
     if args.max_timescale is not None:

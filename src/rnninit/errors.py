@@ -15,16 +15,27 @@ True
 from __future__ import annotations
 
 import difflib
+import os
+import sys
+import warnings
 from collections.abc import Iterable
 
 __all__ = [
+    "ArgumentTypeError",
+    "CalibrationError",
+    "CheckpointError",
     "InitializerError",
+    "KerasConversionError",
+    "KerasConversionWarning",
     "NoRecurrentModuleError",
+    "NonFiniteError",
     "RnnInitError",
     "SchemeError",
+    "SchemeWarning",
     "StateShapeError",
     "UnknownNameError",
     "nearest",
+    "warn_caller",
 ]
 
 
@@ -103,6 +114,136 @@ class StateShapeError(RnnInitError, ValueError):
     >>> issubclass(StateShapeError, ValueError)
     True
     """
+
+
+class ArgumentTypeError(RnnInitError, TypeError):
+    """An argument of the wrong type: names the argument, the value given and what is accepted.
+
+    >>> import rnninit
+    >>> try:
+    ...     rnninit.init_("lstm", "orthogonal")
+    ... except ArgumentTypeError as e:
+    ...     print(e)
+    module='lstm' (str) is not valid; expected a torch.nn.Module
+    """
+
+    def __init__(self, argument: str, given: object, expected: str) -> None:
+        super().__init__(
+            f"{argument}={given!r} ({type(given).__name__}) is not valid; expected {expected}"
+        )
+        self.argument = argument
+        self.given = given
+        self.expected = expected
+
+
+class NonFiniteError(RnnInitError, ValueError):
+    """A value that would put NaN or inf into a parameter (nothing was written).
+
+    >>> import math, torch, rnninit
+    >>> try:
+    ...     rnninit.init_(torch.nn.LSTM(2, 3), "orthogonal", forget_bias=math.nan)
+    ... except NonFiniteError as e:
+    ...     print(str(e)[:58])
+    forget_bias=Init('constant', value=nan) would write NaN or
+    """
+
+
+class CalibrationError(RnnInitError, ValueError):
+    """The data given to the ``auto`` scheme cannot calibrate the model (the model is unchanged).
+
+    >>> import torch
+    >>> from rnninit.auto import auto_init_
+    >>> try:
+    ...     auto_init_(torch.nn.LSTM(3, 4), torch.zeros(5, 2, 3))
+    ... except CalibrationError as e:
+    ...     print(str(e)[:60])
+    the input of the module (layer 0) carries no signal (every f
+    """
+
+
+class CheckpointError(RnnInitError, ValueError):
+    """A file that is not a usable checkpoint of recurrent layers (the message says why).
+
+    >>> import torch
+    >>> from rnninit.diagnose import infer_modules
+    >>> infer_modules({"head.weight": torch.zeros(2, 2)})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.CheckpointError: no recurrent weights ... (head.weight)
+    """
+
+
+class KerasConversionError(RnnInitError, ValueError):
+    """Keras weights or settings that the PyTorch module cannot represent or does not match.
+
+    Raised before anything is written: the module is left exactly as it was. ``setting`` names
+    the Keras setting (or PyTorch attribute, or array) at fault, ``given`` its value, ``reason``
+    why it cannot be brought over and what to do instead.
+
+    >>> import torch
+    >>> from rnninit.keras_io import from_keras_
+    >>> try:
+    ...     from_keras_(torch.nn.GRU(3, 2), [torch.zeros(3, 6), torch.zeros(2, 6), torch.zeros(6)])
+    ... except KerasConversionError as err:
+    ...     print(err.setting, err.given)
+    reset_after False
+    """
+
+    def __init__(self, where: str, setting: str, given: object, reason: str) -> None:
+        super().__init__(f"{where}: {setting}={given!r}: {reason}")
+        self.where = where
+        self.setting = setting
+        self.given = given
+        self.reason = reason
+
+
+class SchemeWarning(UserWarning):
+    """A scheme applied to a layer type it was not designed for (e.g. ``irnn`` on an LSTM).
+
+    >>> import warnings, torch, rnninit
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = rnninit.init_(torch.nn.LSTM(3, 3), "irnn")
+    >>> caught[0].category.__name__
+    'SchemeWarning'
+    """
+
+
+class KerasConversionWarning(UserWarning):
+    """The weights were copied, but some Keras behaviour is not carried over.
+
+    Issued for a ``stateful=True`` layer (its carried state stays in Keras: PyTorch takes the
+    initial state as an argument) and for ``dropout`` / ``recurrent_dropout`` (PyTorch's
+    ``dropout`` acts only between stacked layers and has no recurrent dropout; in evaluation
+    mode both frameworks compute the same outputs). Silence it as any warning:
+
+    >>> import warnings
+    >>> warnings.filterwarnings("ignore", category=KerasConversionWarning)
+    >>> warnings.resetwarnings()
+    """
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn_caller(message: str, category: type[Warning]) -> None:
+    """Issue a warning attributed to the first frame outside rnninit (the user's call).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_caller("careful", SchemeWarning)
+    >>> caught[0].filename.startswith(_PACKAGE_DIR)
+    False
+    """
+    level = 1
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        _PACKAGE_DIR + os.sep
+    ):
+        level += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    warnings.warn(message, category, stacklevel=level + 1)
 
 
 def nearest(given: str, valid: Iterable[str]) -> str | None:

@@ -55,9 +55,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import torch
 from torch import nn
 
+from .errors import KerasConversionError, KerasConversionWarning
 from .interop.keras_arrays import (
-    KerasConversionError,
-    KerasConversionWarning,
     check_shapes,
     direction_names,
     from_torch,

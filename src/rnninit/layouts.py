@@ -278,7 +278,7 @@ def _qualify(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _legacy_weight_norm(module: nn.Module) -> dict[str, WeightNorm]:
+def legacy_weight_norm(module: nn.Module) -> dict[str, WeightNorm]:
     """The legacy ``torch.nn.utils.weight_norm`` hooks of ``module``, by weight name."""
     return {h.name: h for h in module._forward_pre_hooks.values() if isinstance(h, WeightNorm)}
 
@@ -292,7 +292,7 @@ def effective_weight(module: nn.Module, local_name: str) -> torch.Tensor:
     True
     """
     with torch.no_grad():
-        hook = _legacy_weight_norm(module).get(local_name)
+        hook = legacy_weight_norm(module).get(local_name)
         value = hook.compute_weight(module) if hook is not None else getattr(module, local_name)
         assert isinstance(value, torch.Tensor)
         return value.detach()
@@ -323,7 +323,7 @@ def parameters_of(
         if parametrize.is_parametrized(module):
             for local in module.parametrizations:  # type: ignore[union-attr]
                 found[str(local)] = (effective_weight(module, str(local)), "parametrize")
-        for local in _legacy_weight_norm(module):
+        for local in legacy_weight_norm(module):
             found[local] = (effective_weight(module, local), "weight_norm")
         order = list(getattr(module, "_flat_weights_names", None) or _CELL_ORDER)
         found = dict(

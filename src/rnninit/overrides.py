@@ -3,14 +3,14 @@
 :class:`Overrides` is the one definition of the keywords a user may add to any scheme. It types
 ``init_(**overrides)``, ``recipe(name, **overrides)`` and :meth:`Recipe.with_overrides`, and
 :data:`OVERRIDE_KEYS` (its keys) is what those functions accept; :class:`Explicit` derives from
-an :class:`Overrides` the facts that :func:`rnninit.apply.apply_recipe` checks against the
+an :class:`Overrides` the facts that :func:`rnninit.validation.check_selection` checks against the
 selected layers (a named gate must exist, a bias needs ``bias=True`` layers, ``forget_bias``
 needs a keep gate). Gate names and row order: see :mod:`rnninit.layouts`.
 
 >>> sorted(OVERRIDE_KEYS)[:4]
 ['bias', 'bias_hn', 'forget_bias', 'gates']
 >>> Explicit.of({"gates": {"f": {"bias": 1.0}}})
-Explicit(gates=('f',), bias=True, keep_bias=False)
+Explicit(gates=('f',), bias=True, keep_bias=False, layers=())
 """
 
 from __future__ import annotations
@@ -88,17 +88,19 @@ class Explicit:
     """What the user asked for explicitly, checked against the selected layers.
 
     ``gates``: gate names given in ``gates=`` (each must exist in some selected layer);
+    ``layers``: layer indices given in ``layers=`` (each must exist in some selected layer);
     ``bias``: a bias was given (``bias``, ``forget_bias`` or a bias kind in ``gates``/``layers``;
     some selected layer must have ``bias=True``); ``keep_bias``: ``forget_bias`` was given
     (some selected layer must have a keep gate).
 
     >>> Explicit.of({"forget_bias": 1.0})
-    Explicit(gates=(), bias=True, keep_bias=True)
+    Explicit(gates=(), bias=True, keep_bias=True, layers=())
     """
 
     gates: tuple[str, ...] = ()
     bias: bool = False
     keep_bias: bool = False
+    layers: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, overrides: Overrides) -> Explicit:
@@ -114,4 +116,13 @@ class Explicit:
             or overrides.get("forget_bias") is not None
             or any(isinstance(k, Mapping) and any(b in k for b in _BIAS_KEYS) for k in nested)
         )
-        return cls(tuple(gates), bias, overrides.get("forget_bias") is not None)
+        indices = tuple(k for k in map(_index, layers) if k is not None)
+        return cls(tuple(gates), bias, overrides.get("forget_bias") is not None, indices)
+
+
+def _index(key: object) -> int | None:
+    """A ``layers=`` key as a layer index (``None`` if it is none: the recipe rejects it)."""
+    try:
+        return int(key)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError):
+        return None

@@ -40,9 +40,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import _Orthogonal
 
 from .errors import SchemeError
-from .layouts import ParamRef, _legacy_weight_norm
+from .layouts import ParamRef, legacy_weight_norm
 from .registry import Init
 
 __all__ = ["check_writable", "write_effective"]
@@ -85,7 +86,7 @@ def check_writable(ref: ParamRef, writes: Sequence[tuple[slice | None, Init]]) -
                 f"{ref.name} has a parametrization ({type(p).__name__}) without right_inverse, "
                 f"so its effective weight cannot be set; {_fix(ref)}"
             )
-        if type(p).__name__ == "_Orthogonal":
+        if isinstance(p, _Orthogonal):
             rows, spec = writes[0]
             whole = rows is None or ref.layout.num_gates == 1 or ref.kind == "projection"
             gain = spec.kwargs.get("gain", 1.0)
@@ -128,7 +129,7 @@ def write_effective(ref: ParamRef, target: torch.Tensor) -> None:
                 plist.right_inverse(target)
             effective = getattr(module, local)
         elif ref.parametrization == "weight_norm":
-            hook = _legacy_weight_norm(module)[local]
+            hook = legacy_weight_norm(module)[local]
             getattr(module, local + "_v").copy_(target)
             getattr(module, local + "_g").copy_(torch.norm_except_dim(target, 2, hook.dim))
             effective = hook.compute_weight(module)
@@ -148,11 +149,3 @@ def write_effective(ref: ParamRef, target: torch.Tensor) -> None:
                 f"a zero row under weight norm); nothing was changed. {_fix(ref)}"
             )
 
-
-def is_parametrized(module: nn.Module) -> bool:
-    """True if any weight of ``module`` is parametrized or has a legacy weight-norm hook.
-
-    >>> is_parametrized(nn.LSTM(2, 3))
-    False
-    """
-    return parametrize.is_parametrized(module) or bool(_legacy_weight_norm(module))

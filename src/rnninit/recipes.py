@@ -31,19 +31,19 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from torch import nn
 from typing_extensions import Unpack
 
-from .errors import SchemeError, UnknownNameError
-from .layouts import GATES
+from .errors import ArgumentTypeError, SchemeError, UnknownNameError
+from .layouts import GATES, is_recurrent
 from .overrides import OVERRIDE_KEYS, Overrides, split_overrides
-from .registry import Init, as_init
+from .registry import Init, WholeScheme, as_init
 
-__all__ = ["RECIPE_KINDS", "Recipe"]
+__all__ = ["FAMILIES", "RECIPE_KINDS", "Recipe", "install_applier"]
 
 #: Keys a recipe (and a per-gate override) may set.
 RECIPE_KINDS: tuple[str, ...] = (
@@ -58,11 +58,28 @@ RECIPE_KINDS: tuple[str, ...] = (
 _GATE_KINDS = ("input", "recurrent", "bias", "bias_hn", "bias_ih", "bias_hh")
 _WHOLE_KINDS = ("input", "recurrent", "projection", "bias_ih", "bias_hh")
 _ALL_GATES = tuple(sorted({g for names in GATES.values() for g in names}))
-_FAMILIES = ("LSTM", "GRU", "RNN")
+#: The layer families a recipe can name (``families``, ``designed_for``): the keys of
+#: :data:`rnninit.layouts.GATES`.
+FAMILIES: tuple[str, ...] = tuple(GATES)
+
+#: How a recipe initializes one recurrent module when called (``model.apply(recipe)``). The
+#: recipe-application layer above (:mod:`rnninit.apply`) installs it with
+#: :func:`install_applier` when it is imported, which ``import rnninit`` always does: this
+#: module never imports the layers that use it.
+_APPLIER: list[Callable[[nn.Module, Recipe], object]] = []
+
+
+def install_applier(fn: Callable[[nn.Module, Recipe], object]) -> None:
+    """Install the function :meth:`Recipe.__call__` applies a recipe with (one, replaced).
+
+    >>> install_applier(_APPLIER[0])  # what rnninit.apply does on import
+    """
+    _APPLIER[:] = [fn]
+
 
 
 @dataclass(frozen=True)
-class Recipe:
+class Recipe(WholeScheme):
     """An initialization scheme as data. See the module docstring for the kinds.
 
     ``None`` for a kind means "leave it as it is". ``gates`` maps a gate to per-kind overrides;
@@ -94,8 +111,8 @@ class Recipe:
     gates: Mapping[str, Mapping[str, Init]] = field(default_factory=dict)
     layers: Mapping[int, Mapping[str, Init]] = field(default_factory=dict)
     tied: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    families: tuple[str, ...] = _FAMILIES
-    designed_for: tuple[str, ...] = _FAMILIES
+    families: tuple[str, ...] = FAMILIES
+    designed_for: tuple[str, ...] = FAMILIES
     params: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
 
@@ -114,11 +131,8 @@ class Recipe:
         >>> (model[1].bias_ih_l0[4:8] + model[1].bias_hh_l0[4:8]).tolist()  # z: rows H:2H
         [1.0, 1.0, 1.0, 1.0]
         """
-        from .apply import apply_recipe  # apply builds on recipes: import at call time
-        from .layouts import is_recurrent
-
         if is_recurrent(module):
-            apply_recipe(module, self)
+            _APPLIER[0](module, self)
 
     def kind(self, kind: str) -> Init | None:
         """The recipe-level initializer of a matrix kind.
@@ -199,8 +213,8 @@ class Recipe:
             gates=_gates(data.get("gates", {}) or {}),
             layers=_layers(data.get("layers", {}) or {}),
             tied=_tied(data.get("tied", {}) or {}),
-            families=tuple(data.get("families", _FAMILIES)),
-            designed_for=tuple(data.get("designed_for", _FAMILIES)),
+            families=tuple(data.get("families", FAMILIES)),
+            designed_for=tuple(data.get("designed_for", FAMILIES)),
             params=dict(data.get("params", {}) or {}),
             source=str(data.get("source", "")),
             **kinds,
@@ -241,8 +255,8 @@ class Recipe:
                         f"gate {g!r} {k} is both set by gates= and derived by tied=; keep one"
                     )
         for fam in (*self.families, *(d.split(":")[0] for d in self.designed_for)):
-            if fam not in _FAMILIES:
-                raise UnknownNameError("families", fam, _FAMILIES)
+            if fam not in FAMILIES:
+                raise UnknownNameError("families", fam, FAMILIES)
 
     def with_overrides(self, **overrides: Unpack[Overrides]) -> Recipe:
         """A copy with user overrides (the keywords of :class:`rnninit.overrides.Overrides`).
@@ -259,6 +273,14 @@ class Recipe:
         given, unknown = split_overrides(overrides)
         if unknown:
             raise UnknownNameError("keyword", next(iter(unknown)), OVERRIDE_KEYS)
+        return self.overridden(given)
+
+    def overridden(self, given: Overrides) -> Recipe:
+        """:meth:`with_overrides` for keywords already split (:func:`rnninit.overrides.split_overrides`).
+
+        >>> Recipe("r").overridden({"bias": 0.0}).bias
+        Init('constant', value=0.0)
+        """
         changes: dict[str, Any] = {}
         new_whole = list(self.whole)
         for k in ("input", "recurrent", "projection"):
@@ -299,6 +321,11 @@ class Recipe:
                 per_layer.setdefault(n, {}).update(kinds)
             changes["layers"] = per_layer
         whole = given.get("whole")
+        if whole is not None and (isinstance(whole, str) or not isinstance(whole, Iterable)):
+            raise ArgumentTypeError(
+                "whole", whole, f"a list of matrix kinds, e.g. whole=['recurrent'], from: "
+                f"{', '.join(_WHOLE_KINDS)}"
+            )
         changes["whole"] = tuple(whole) if whole is not None else tuple(new_whole)
         out = replace(self, **changes)
         out.validate()

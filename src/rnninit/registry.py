@@ -37,6 +37,7 @@ __all__ = [
     "Init",
     "InitLike",
     "Registered",
+    "WholeScheme",
     "as_init",
     "call_init",
     "dry_run",
@@ -212,6 +213,9 @@ class Init:
     name: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     fn: InitFn | None = field(default=None, compare=False)
+    #: Where the specification came from (the argument :func:`as_init` was given it for, e.g.
+    #: ``"forget_bias"``), for error messages; not part of the value.
+    origin: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"name": ..., **kwargs}``: plain data for a config file."""
@@ -237,6 +241,23 @@ class Init:
             return f"Init(callable {getattr(self.fn, '__name__', self.fn)!r})"
         args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
         return f"Init({self.name!r}{', ' if args else ''}{args})"
+
+
+class WholeScheme:
+    """Base class of a whole initialization scheme (:class:`rnninit.recipes.Recipe`).
+
+    A scheme is callable on a module (for ``model.apply``), but it is not an initializer of one
+    tensor: :func:`as_init` refuses it with a message that says where it belongs.
+
+    >>> class Mine(WholeScheme):
+    ...     name = "mine"
+    >>> as_init(Mine(), "recurrent")
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.InitializerError: recurrent= got Mine 'mine', a whole scheme; ...
+    """
+
+    name: str
 
 
 InitLike = Init | str | float | int | tuple[str, Mapping[str, Any]] | Mapping[str, Any] | InitFn
@@ -271,7 +292,7 @@ def _checked(name: str, kwargs: Mapping[str, Any], argument: str) -> Init:
                 raise InitializerError(
                     f"{argument}: parameter {key!r} of {name!r} must be finite, got {value!r}"
                 )
-    return Init(name, dict(kwargs))
+    return Init(name, dict(kwargs), origin=argument)
 
 
 def as_init(value: object, argument: str = "initializer") -> Init:
@@ -287,9 +308,11 @@ def as_init(value: object, argument: str = "initializer") -> Init:
     rnninit.errors.UnknownNameError: recurrent='orthogonl' is not known; valid: ...
     """
     if isinstance(value, Init):
-        return value if value.fn is not None else _checked(value.name, value.kwargs, argument)
+        if value.fn is not None:
+            return value
+        return _checked(value.name, value.kwargs, argument)
     if _is_number(value):
-        return Init("constant", {"value": float(value)})  # type: ignore[arg-type]
+        return Init("constant", {"value": float(value)}, origin=argument)  # type: ignore[arg-type]
     if isinstance(value, str):
         return _checked(value, {}, argument)
     if isinstance(value, tuple | list) and len(value) == 2 and isinstance(value[0], str):
@@ -309,15 +332,13 @@ def as_init(value: object, argument: str = "initializer") -> Init:
                 raise InitializerError(f"{argument}: malformed initializer dict {value!r}")
             data = dict(kwargs)
         return _checked(name, data, argument)
+    if isinstance(value, WholeScheme):
+        raise InitializerError(
+            f"{argument}= got {type(value).__name__} {value.name!r}, a whole scheme; give an initializer "
+            "here, and the recipe as the scheme: init_(module, recipe)"
+        )
     if callable(value):
-        from .recipes import Recipe  # recipes builds on this module: import at call time
-
-        if isinstance(value, Recipe):
-            raise InitializerError(
-                f"{argument}= got Recipe {value.name!r}, a whole scheme; give an initializer "
-                "here, and the recipe as the scheme: init_(module, recipe)"
-            )
-        return Init("callable", {}, fn=value)
+        return Init("callable", {}, fn=value, origin=argument)
     raise InitializerError(
         f"{argument}={value!r} ({type(value).__name__}) is not an initializer; give a name "
         f"(e.g. 'orthogonal'), a number, a (name, kwargs) pair, a dict or a callable"
@@ -379,6 +400,3 @@ def dry_run(spec: Init, shape: tuple[int, ...], context: Mapping[str, Any]) -> N
     if reg is not None:
         reg.call(torch.empty(shape, device="meta"), spec.kwargs, generator=None, context=context)
 
-
-# the built-in entries register themselves on import (they need register() defined above)
-from . import catalog as _catalog  # noqa: E402,F401

@@ -19,14 +19,28 @@ from typing import Any
 
 from typing_extensions import TypedDict, Unpack
 
+from . import catalog  # noqa: F401  (the built-in initializer names the schemes use)
 from .errors import SchemeError, UnknownNameError
+from .layouts import KEEP_GATE
 from .overrides import OVERRIDE_KEYS, Overrides, split_overrides
 from .recipes import Recipe
 from .registry import Init, as_init
 
-__all__ = ["AUTO", "SCHEMES", "AutoParams", "InitKwargs", "SchemeParams", "recipe"]
+__all__ = [
+    "AUTO",
+    "AUTO_PARAMS",
+    "SCHEMES",
+    "SCHEME_NAMES",
+    "AutoParams",
+    "InitKwargs",
+    "SchemeParams",
+    "build_recipe",
+    "recipe",
+]
 
 _ZERO = Init("zeros")
+#: The families with a keep gate (LSTM ``f``, GRU ``z``): where chrono-like schemes apply.
+_KEEP_FAMILIES: tuple[str, ...] = tuple(KEEP_GATE)
 _ONE = Init("constant", {"value": 1.0})
 
 
@@ -118,8 +132,8 @@ def _chrono(max_timescale: float | None = None) -> Recipe:
             "z": {"bias": chrono},
         },
         tied={"i": {"bias": "-f"}},
-        families=("LSTM", "GRU"),
-        designed_for=("LSTM", "GRU"),
+        families=_KEEP_FAMILIES,
+        designed_for=_KEEP_FAMILIES,
         params={"max_timescale": max_timescale},
         source="Tallec & Ollivier, ICLR 2018: b_f ~ log U(1, T_max - 1), b_i = -b_f, other "
         "biases 0 (GRU: b_z = +log U(1, T_max - 1)); weights as the 'orthogonal' scheme",
@@ -147,8 +161,8 @@ def _uniform_gate() -> Recipe:
         _orthogonal(),
         name="uniform_gate",
         gates={"f": {"bias": ugi}, "z": {"bias": ugi}},
-        families=("LSTM", "GRU"),
-        designed_for=("LSTM", "GRU"),
+        families=_KEEP_FAMILIES,
+        designed_for=_KEEP_FAMILIES,
         source="Gu et al. 2020: u ~ U(1/d, 1 - 1/d), b_f = -log(1/u - 1) (GRU: b_z); "
         "weights as the 'orthogonal' scheme",
     )
@@ -240,10 +254,15 @@ class AutoParams(TypedDict, total=False):
     """``auto``: valid lengths of a single padded batch (padding left out of the statistics)."""
     target: float
     """``auto``: the mean square of each gate block's input contribution."""
+    gain: float
+    """``auto``: the gain of the orthogonal recurrent blocks (``irnn``: of the identity)."""
     per_feature: bool
     """``auto``: standardize each input feature before the per-block scale."""
     max_batches: int
     """``auto``: how many batches of an iterable ``data`` to calibrate on."""
+    timescales: str
+    """``auto``: how the keep-gate timescales spread over ``[2, T_max]``: ``"log"`` or
+    ``"uniform"``."""
 
 
 class InitKwargs(Overrides, SchemeParams, AutoParams, total=False):
@@ -261,6 +280,13 @@ SCHEMES: tuple[str, ...] = tuple(_FACTORIES)
 #: The data-calibrated scheme, accepted by :func:`rnninit.init_` besides :data:`SCHEMES`.
 AUTO = "auto"
 
+#: Every scheme name :func:`rnninit.init_` accepts: :data:`SCHEMES` and :data:`AUTO`.
+SCHEME_NAMES: tuple[str, ...] = (*SCHEMES, AUTO)
+
+#: The keywords of the ``auto`` scheme (the keys of :class:`AutoParams`), which
+#: ``init_(model, "auto", ...)`` passes on to :func:`rnninit.auto.auto_init_`.
+AUTO_PARAMS: tuple[str, ...] = tuple(AutoParams.__annotations__)
+
 
 def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Unpack[InitKwargs]) -> Recipe:
     """Return the recipe of a named scheme (or copy a recipe / dict), with overrides.
@@ -276,7 +302,19 @@ def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Unpack[InitKwarg
     >>> recipe("orthogonal", forget_bias=2.0).gates["z"]["bias"]
     Init('constant', value=2.0)
     """
-    user, params = split_overrides(overrides)
+    given, params = split_overrides(overrides)
+    return build_recipe(name, given, params)
+
+
+def build_recipe(
+    name: str | Recipe | Mapping[str, Any], given: Overrides, params: Mapping[str, Any]
+) -> Recipe:
+    """:func:`recipe` for keywords already split into overrides and scheme parameters
+    (:func:`rnninit.overrides.split_overrides`): the scheme's recipe, then the overrides.
+
+    >>> build_recipe("chrono", {"forget_bias": 1.0}, {"max_timescale": 9}).gates["f"]["bias"]
+    Init('constant', value=1.0)
+    """
     if isinstance(name, Recipe):
         base = name
     elif isinstance(name, Mapping):
@@ -288,7 +326,7 @@ def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Unpack[InitKwarg
                 "rnninit.init_(model, 'auto', data=batch) (or horizon= without data)"
             )
         if name not in _FACTORIES:
-            raise UnknownNameError("scheme", name, (*SCHEMES, AUTO))
+            raise UnknownNameError("scheme", name, SCHEME_NAMES)
         valid = _PARAMS.get(name, ())
         for key in params:
             if key not in valid:
@@ -303,4 +341,4 @@ def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Unpack[InitKwarg
         )
     if params:
         raise UnknownNameError("keyword", next(iter(params)), OVERRIDE_KEYS)
-    return base.with_overrides(**user) if user else base
+    return base.overridden(given) if given else base

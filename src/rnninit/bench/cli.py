@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import RnnInitError
 from .config import BENCH_SCHEMES
-from .models import CELLS, STATE_KINDS
+from .models import BENCH_STATES, CELLS
 from .tasks import TASKS
 
 __all__ = ["register"]
@@ -48,7 +48,7 @@ def register(subparsers: Any) -> None:
         "e.g. 'chrono+input=lecun_normal', 'flax+forget_bias=1', 'auto+target=0.3'",
     )
     p.add_argument("--cell", type=_names, help=f"from: {', '.join(CELLS)}")
-    p.add_argument("--state", type=_names, help=f"initial states, from: {', '.join(STATE_KINDS)}")
+    p.add_argument("--state", type=_names, help=f"initial states, from: {', '.join(BENCH_STATES)}")
     p.add_argument("--length", type=_ints, help="T values, e.g. 200,400,750 (not for digits)")
     p.add_argument("--seeds", type=int, default=None, help="seeds per configuration (3; quick 2)")
     p.add_argument("--steps", type=int, help="step budget per run (default per task)")

@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from ..errors import UnknownNameError
-from .models import CELLS, STATE_KINDS
-from .spec import AUTO, SchemeSpec, parse_scheme
+from ..schemes import AUTO
+from .models import BENCH_STATES, CELLS
+from .spec import SchemeSpec, parse_scheme
 from .tasks import TASKS
 
 __all__ = ["BENCH_SCHEMES", "RunConfig", "scheme_fits"]
@@ -62,7 +63,7 @@ class RunConfig:
         task, length: the task (see :mod:`rnninit.bench.tasks`) and its T.
         cell: ``lstm``, ``gru`` or ``rnn_relu``; scheme: the initialization scheme, a name of
             :data:`BENCH_SCHEMES` or a spec with overrides (``"chrono+input=lecun_normal"``).
-        state: the initial-state kind (see :data:`rnninit.bench.models.STATE_KINDS`).
+        state: the initial-state kind (see :data:`rnninit.bench.models.BENCH_STATES`).
         hidden, batch, lr, clip, steps, seed: model width, batch size, Adam learning rate,
             gradient-norm clip, step budget, run seed.
         log_every: steps per logged point of the training-loss curve (the smoothing window).
@@ -98,8 +99,8 @@ class RunConfig:
         if self.cell not in CELLS:
             raise UnknownNameError("cell", self.cell, CELLS)
         _ = self.spec  # parses and validates the scheme spec
-        if self.state not in STATE_KINDS:
-            raise UnknownNameError("state", self.state, STATE_KINDS)
+        if self.state not in BENCH_STATES:
+            raise UnknownNameError("state", self.state, BENCH_STATES)
         for name in ("length", "hidden", "batch", "steps", "log_every", "eval_every", "test_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:

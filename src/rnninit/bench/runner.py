@@ -22,6 +22,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._version import __version__
+from ..auto import auto_init_
+from ..facade import init_
 from .config import RunConfig
 from .models import SeqModel
 from .results import ResultsStore
@@ -32,8 +35,6 @@ __all__ = ["evaluate", "run_config", "run_sweep", "versions"]
 
 def versions() -> dict[str, str]:
     """Versions of the pieces a result depends on."""
-    from .. import __version__
-
     return {
         "rnninit": __version__,
         "torch": torch.__version__,
@@ -82,16 +83,12 @@ def _init_model(model: SeqModel, config: RunConfig, task: Task) -> None:
     g = torch.Generator().manual_seed(seed_of("init", config.seed))
     kwargs = spec.kwargs(task.chrono_tmax)
     if spec.is_auto:
-        from ..auto import auto_init_
-
         if "per_feature" in kwargs:
             kwargs["per_feature"] = bool(kwargs["per_feature"])
         g_cal = torch.Generator().manual_seed(seed_of("calibration", config.seed))
         data = [task.train_batch(config.batch, g_cal)[0] for _ in range(CALIBRATION_BATCHES)]
         auto_init_(model, data, include="rnn", generator=g, **kwargs)
         return
-    from ..apply import init_
-
     init_(model.rnn, spec.base, generator=g, **kwargs)
 
 

@@ -23,15 +23,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..auto import TIMESCALES
 from ..errors import RnnInitError, SchemeError, UnknownNameError
+from ..overrides import OVERRIDE_KEYS
+from ..schemes import AUTO, AUTO_PARAMS, recipe
 
-__all__ = ["AUTO", "SchemeSpec", "parse_scheme"]
+__all__ = ["SchemeSpec", "parse_scheme"]
 
-#: The data-calibrated scheme's name.
-AUTO = "auto"
-
-_OVERRIDE_KEYS = ("input", "recurrent", "projection", "bias", "bias_hn", "forget_bias", "whole")
-_AUTO_KEYS = ("target", "gain", "horizon", "reach", "per_feature", "timescales")
+#: The override keywords a spec string can hold: every one but the nested dicts.
+_OVERRIDE_KEYS = tuple(k for k in OVERRIDE_KEYS if k not in ("gates", "layers"))
+#: The ``auto`` keywords a spec string can hold: the benchmark itself gives the data (and so
+#: the lengths and batches).
+_AUTO_KEYS = tuple(k for k in AUTO_PARAMS if k not in ("data", "lengths", "max_batches"))
 
 
 def _number(text: str) -> float | None:
@@ -118,8 +121,6 @@ def parse_scheme(text: str, valid: tuple[str, ...]) -> SchemeSpec:
             raise SchemeError(f"{key!r} is given twice in scheme spec {text!r}")
         value: Any = tuple(raw.split("|")) if key == "whole" else _value(raw)
         if key == "timescales":
-            from ..auto import TIMESCALES
-
             if raw not in TIMESCALES:
                 raise UnknownNameError("timescales", raw, TIMESCALES)
             value = raw
@@ -128,8 +129,6 @@ def parse_scheme(text: str, valid: tuple[str, ...]) -> SchemeSpec:
         overrides.append((key, value))
     spec = SchemeSpec(text, base, tuple(overrides))
     if base != AUTO:  # build the recipe once, so that a bad override fails here, not in a worker
-        from ..schemes import recipe
-
         try:
             recipe(base, **spec.kwargs(t_max=100.0))
         except RnnInitError as exc:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import UnknownNameError
 from .config import BENCH_SCHEMES, RunConfig, scheme_fits
-from .models import CELLS, STATE_KINDS
+from .models import BENCH_STATES, CELLS
 from .spec import parse_scheme
 from .tasks import DEFAULT_LENGTHS, TASKS
 
@@ -79,7 +79,7 @@ def build_sweep(
     scheme_list = list(schemes or BENCH_SCHEMES)
     for scheme in scheme_list:
         parse_scheme(scheme, BENCH_SCHEMES)  # a name or a spec with overrides
-    state_list = _check("state", states, STATE_KINDS) if states else None
+    state_list = _check("state", states, BENCH_STATES) if states else None
     if seeds < 1:
         raise ValueError(f"seeds must be >= 1, got {seeds!r}")
     out: list[RunConfig] = []
@@ -87,7 +87,7 @@ def build_sweep(
         fixed = task.startswith("digits")
         task_lengths = DEFAULT_LENGTHS[task] if (lengths is None or fixed) else tuple(lengths)
         if task == "echo":
-            task_states = state_list or list(STATE_KINDS)
+            task_states = state_list or list(BENCH_STATES)
             task_schemes = scheme_list if schemes else ["pytorch"]
             task_cells = [c for c in cell_list if c != "rnn_relu"] if not cells else cell_list
         else:

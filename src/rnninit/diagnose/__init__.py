@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from .checkpoint import CheckpointError, Loaded, infer_modules, load_checkpoint
+from ..errors import CheckpointError
+from .checkpoint import Loaded, infer_modules, load_checkpoint
 from .checks import LONG_SEQUENCE, check
 from .description import Description, describe
 from .findings import SEVERITIES, Finding, Report

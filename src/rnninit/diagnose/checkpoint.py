@@ -32,10 +32,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import RnnInitError
+from ..errors import CheckpointError
 from ..layouts import GATES, is_recurrent
 
-__all__ = ["CheckpointError", "Loaded", "infer_modules", "load_checkpoint"]
+__all__ = ["Loaded", "infer_modules", "load_checkpoint"]
 
 _NAME_RE = re.compile(
     r"^(?P<prefix>(?:.*\.)?)(?P<kind>weight_ih|weight_hh|weight_hr|bias_ih|bias_hh)"
@@ -43,17 +43,6 @@ _NAME_RE = re.compile(
 )
 _G_FAMILY = {4: "LSTM", 3: "GRU", 1: "RNN"}
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "module", "network")
-
-
-class CheckpointError(RnnInitError, ValueError):
-    """A file that is not a usable checkpoint of recurrent layers (the message says why).
-
-    >>> import torch
-    >>> infer_modules({"head.weight": torch.zeros(2, 2)})  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    rnninit.diagnose.checkpoint.CheckpointError: no recurrent weights ... (head.weight)
-    """
 
 
 @dataclass

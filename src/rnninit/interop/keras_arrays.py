@@ -19,14 +19,12 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..errors import RnnInitError
+from ..errors import KerasConversionError
 from ..layouts import GATES, Layout, parameters_of
 
 __all__ = [
     "KERAS_GATES",
     "DirectionWeights",
-    "KerasConversionError",
-    "KerasConversionWarning",
     "check_shapes",
     "direction_names",
     "from_torch",
@@ -56,44 +54,6 @@ def keras_block_order(family: str) -> tuple[int, ...]:
     """
     keras = KERAS_GATES[family]
     return tuple(keras.index(_KERAS_NAME_OF.get(g, g)) for g in GATES[family])
-
-
-class KerasConversionError(RnnInitError, ValueError):
-    """Keras weights or settings that the PyTorch module cannot represent or does not match.
-
-    Raised before anything is written: the module is left exactly as it was. ``setting`` names
-    the Keras setting (or PyTorch attribute, or array) at fault, ``given`` its value, ``reason``
-    why it cannot be brought over and what to do instead.
-
-    >>> import torch
-    >>> from rnninit.keras_io import from_keras_
-    >>> try:
-    ...     from_keras_(torch.nn.GRU(3, 2), [torch.zeros(3, 6), torch.zeros(2, 6), torch.zeros(6)])
-    ... except KerasConversionError as err:
-    ...     print(err.setting, err.given)
-    reset_after False
-    """
-
-    def __init__(self, where: str, setting: str, given: object, reason: str) -> None:
-        super().__init__(f"{where}: {setting}={given!r}: {reason}")
-        self.where = where
-        self.setting = setting
-        self.given = given
-        self.reason = reason
-
-
-class KerasConversionWarning(UserWarning):
-    """The weights were copied, but some Keras behaviour is not carried over.
-
-    Issued for a ``stateful=True`` layer (its carried state stays in Keras: PyTorch takes the
-    initial state as an argument) and for ``dropout`` / ``recurrent_dropout`` (PyTorch's
-    ``dropout`` acts only between stacked layers and has no recurrent dropout; in evaluation
-    mode both frameworks compute the same outputs). Silence it as any warning:
-
-    >>> import warnings
-    >>> warnings.filterwarnings("ignore", category=KerasConversionWarning)
-    >>> warnings.resetwarnings()
-    """
 
 
 @dataclass(frozen=True)
@@ -229,7 +189,7 @@ def check_shapes(layout: Layout, layer: int, dw: DirectionWeights) -> None:
     >>> check_shapes(layout, 0, dw)
     Traceback (most recent call last):
     ...
-    rnninit.interop.keras_arrays.KerasConversionError: arrays[0:2]: kernel input width=4: ...
+    rnninit.errors.KerasConversionError: arrays[0:2]: kernel input width=4: ...
     """
     g, h = layout.num_gates, layout.hidden_size
     width = layout.input_size if layer == 0 else layout.num_directions * layout.hidden_out

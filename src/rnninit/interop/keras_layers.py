@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..layouts import Layout
-from .keras_arrays import DirectionWeights, KerasConversionError, split_arrays
+from ..errors import KerasConversionError
+from .keras_arrays import DirectionWeights, split_arrays
 
 __all__ = ["is_keras_object", "read_keras"]
 
@@ -200,14 +201,14 @@ def read_keras(layout: Layout, source: object, notes: list[str]) -> list[Directi
     """Check a Keras layer (or list of stacked layers) and return its weights per direction.
 
     Appends to ``notes`` what is not carried over (stateful, dropout); raises
-    :class:`~rnninit.interop.keras_arrays.KerasConversionError` for what PyTorch cannot represent.
+    :class:`~rnninit.errors.KerasConversionError` for what PyTorch cannot represent.
 
     >>> import torch
     >>> from rnninit.layouts import layout_of
     >>> read_keras(layout_of(torch.nn.LSTM(3, 2, num_layers=2)), [], [])
     Traceback (most recent call last):
     ...
-    rnninit.interop.keras_arrays.KerasConversionError: layers: len(layers)=0: ...
+    rnninit.errors.KerasConversionError: layers: len(layers)=0: ...
     """
     layers: Sequence[Any] = source if isinstance(source, list | tuple) else [source]
     if len(layers) != layout.num_layers:

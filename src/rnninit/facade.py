@@ -1,0 +1,138 @@
+"""``init_``: the library's main entry point, dispatching to a fixed recipe or to ``auto``.
+
+The data flow, one step per module, top to bottom::
+
+    init_(module, scheme, **overrides)                    rnninit.facade (this module)
+      -> the keywords split once: overrides | scheme parameters   rnninit.overrides
+      -> "auto": calibrate on data, then the overrides    rnninit.auto
+      -> otherwise the recipe                             rnninit.schemes, rnninit.recipes
+      -> plan                                             rnninit.plan
+      -> validation                                       rnninit.validation
+      -> draw, then the atomic write                      rnninit.apply, rnninit.transaction
+
+>>> import torch
+>>> lstm = init_(torch.nn.LSTM(3, 4), "chrono", max_timescale=50, generator=torch.Generator())
+>>> bool(((lstm.bias_ih_l0 + lstm.bias_hh_l0)[4:8] > 0).all())  # forget gate, rows H:2H
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import torch
+from torch import nn
+from typing_extensions import Unpack
+
+from .apply import apply_recipe
+from .auto import auto_init_
+from .errors import ArgumentTypeError, SchemeError, UnknownNameError
+from .layouts import find_recurrent
+from .overrides import Explicit, Overrides, split_overrides
+from .recipes import Recipe
+from .schemes import AUTO, AUTO_PARAMS, InitKwargs, build_recipe
+from .transaction import atomic
+from .validation import check_arguments
+
+__all__ = ["init_"]
+
+M = TypeVar("M", bound=nn.Module)
+
+
+def _init_auto(
+    module: M,
+    given: Overrides,
+    params: Mapping[str, Any],
+    include: str | Sequence[str] | None,
+    exclude: str | Sequence[str] | None,
+    generator: torch.Generator | None,
+) -> M:
+    """``init_(module, "auto", ...)``: calibrate, then apply the overrides, atomically."""
+    for key in params:
+        if key not in AUTO_PARAMS:
+            raise UnknownNameError("keyword for scheme 'auto'", key, (*AUTO_PARAMS, *given))
+    check_arguments(include, exclude, generator)
+    overrides = build_recipe("keep", given, {}) if given else None
+    with atomic(find_recurrent(module, include, exclude)):
+        auto_init_(module, include=include, exclude=exclude, generator=generator, **params)
+        if overrides is not None:  # the user's overrides win over the calibrated start
+            apply_recipe(
+                module,
+                overrides,
+                include=include,
+                exclude=exclude,
+                generator=generator,
+                explicit=Explicit.of(given),
+            )
+    return module
+
+
+def init_(
+    module: M,
+    scheme: str | Recipe | Mapping[str, Any] | None = None,
+    *,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
+    generator: torch.Generator | None = None,
+    **overrides: Unpack[InitKwargs],
+) -> M:
+    """Initialize every recurrent layer in ``module`` gate by gate, in place; return ``module``.
+
+    Args:
+        module: an ``nn.RNN/LSTM/GRU``, a Cell, or any module containing them.
+        scheme: a name from :data:`rnninit.SCHEMES` (``"orthogonal"``, ``"chrono"``, ``"keras"``,
+            ...), ``"auto"`` (calibrated on ``data=``, see :func:`rnninit.auto.auto_init_`), a
+            :class:`Recipe`, or a recipe dict. ``None`` keeps every parameter and applies only
+            the overrides.
+        include: glob patterns on qualified module names choosing the layers (a
+            ``torch.compile``'d model matches with or without its ``_orig_mod.`` prefix).
+        exclude: glob patterns of layers to leave out (matched like ``include``).
+        generator: a ``torch.Generator`` for reproducible draws (same seed, same bits).
+        overrides: the override keywords of :class:`rnninit.overrides.Overrides` (``input``,
+            ``recurrent``, ``projection``, ``bias``, ``bias_hn``, ``gates``, ``forget_bias``,
+            ``whole``, ``layers``) and the scheme's parameters (``max_timescale=`` for
+            ``"chrono"``, ...). ``bias`` is the effective gate bias ``b_ih + b_hh`` (written into
+            ``b_ih``, ``b_hh`` zeroed); precedence ``gates`` > ``layers`` > the scheme.
+
+    The equations and gate rows are in :mod:`rnninit.layouts`; the schemes in
+    ``docs/recipes.md``; the steps in :mod:`rnninit.apply`. Parametrized weights
+    (``torch.nn.utils.parametrize``, e.g. ``weight_norm``, and the legacy ``weight_norm`` hook)
+    are initialized through their ``right_inverse`` so that the *effective* weight gets the
+    scheme; a parametrization that cannot hold it (e.g. ``orthogonal`` on a per-gate orthogonal
+    stack) raises before anything is written.
+
+    Raises:
+        UnknownNameError: unknown scheme, initializer, gate, layer index or keyword (nearest
+            name suggested).
+        SchemeError: the scheme or an override cannot apply to the selected layers (also
+            InitializerError, NoRecurrentModuleError, NonFiniteError for a NaN or inf value,
+            ArgumentTypeError for an argument of the wrong type). On any error the module is
+            left bit-identical to before.
+
+    >>> lstm = torch.nn.LSTM(3, 4)
+    >>> _ = init_(lstm, "orthogonal", forget_bias=2.0, generator=torch.Generator().manual_seed(0))
+    >>> (lstm.bias_ih_l0[4:8] + lstm.bias_hh_l0[4:8]).tolist()  # rows H:2H, the forget gate
+    [2.0, 2.0, 2.0, 2.0]
+    """
+    if not isinstance(module, nn.Module):
+        raise ArgumentTypeError("module", module, "a torch.nn.Module")
+    given, scheme_params = split_overrides(overrides)
+    if isinstance(scheme, str) and scheme == AUTO:
+        return _init_auto(module, given, scheme_params, include, exclude, generator)
+    if scheme is None:
+        if not given and not scheme_params:
+            raise SchemeError(
+                "init_ needs a scheme (e.g. init_(model, 'orthogonal')) or at least one override "
+                "(e.g. forget_bias=1.0); with scheme=None only the overrides are applied"
+            )
+        scheme = "keep"
+    r = build_recipe(scheme, given, scheme_params)
+    return apply_recipe(
+        module,
+        r,
+        include=include,
+        exclude=exclude,
+        generator=generator,
+        explicit=Explicit.of(given),
+    )
