@@ -11,8 +11,8 @@ from torch import nn
 import rnninit
 from rnninit import schemes
 from rnninit.apply import apply_recipe
-from rnninit.facade import init_
 from rnninit.errors import SchemeError, UnknownNameError
+from rnninit.facade import init_
 from rnninit.overrides import OVERRIDE_KEYS, Explicit, Overrides, split_overrides
 from rnninit.recipes import Recipe
 

@@ -57,8 +57,7 @@ Staged = dict[int, torch.Tensor]
 def _finite(value: torch.Tensor, what: str, where: str) -> None:
     if value.is_floating_point() and not bool(torch.isfinite(value).all()):
         raise NonFiniteError(
-            f"{what} would write NaN or inf into {where}; give finite values (nothing was "
-            "written)"
+            f"{what} would write NaN or inf into {where}; give finite values (nothing was written)"
         )
 
 
@@ -76,7 +75,9 @@ def _stage(plans: Sequence[ModulePlan]) -> Staged:
 
 def _draw_op(op: Op, staged: Staged, generator: torch.Generator | None) -> None:
     view = target(op, staged)
-    call_init(op.spec, view, generator=generator, context={"hidden_size": op.ref.layout.hidden_size})
+    call_init(
+        op.spec, view, generator=generator, context={"hidden_size": op.ref.layout.hidden_size}
+    )
     origin = op.spec.origin or "initializer"
     _finite(view, f"{origin}={op.spec!r}", op.where)
 

@@ -251,7 +251,9 @@ def _base_init(
 
 def _execution_order(modules: Selected, caps: dict[str, Capture]) -> list[str]:
     """The module names in the order ``model(data)`` first called them (never called: last)."""
-    return sorted((n for n, _ in modules), key=lambda n: (caps[n].first_call < 0, caps[n].first_call))
+    return sorted(
+        (n for n, _ in modules), key=lambda n: (caps[n].first_call < 0, caps[n].first_call)
+    )
 
 
 def _base_all(
@@ -298,9 +300,7 @@ def _calibrate_all(
     for i, name in enumerate(order):
         first = caps[order[0]]
         clean = i == 0 and all(
-            c.first_call < 0 or c.first_call > first.last_call
-            for n, c in caps.items()
-            if n != name
+            c.first_call < 0 or c.first_call > first.last_call for n, c in caps.items() if n != name
         )
         cap = caps[name] if clean else capture_pass(model, batches, modules, {name})[name]
         _calibrate(name, mods[name], cap, lens, cfg.target, cfg.per_feature)

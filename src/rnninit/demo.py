@@ -15,8 +15,8 @@ import torch
 from torch import nn
 
 from .diagnose import check, describe
-from .facade import init_
 from .errors import RnnInitError
+from .facade import init_
 from .schemes import SCHEMES
 
 __all__ = ["build_module", "register", "run"]

@@ -148,4 +148,3 @@ def write_effective(ref: ParamRef, target: torch.Tensor) -> None:
                 "weight differs from the scheme's value (a right_inverse that is not exact, or "
                 f"a zero row under weight norm); nothing was changed. {_fix(ref)}"
             )
-

@@ -16,9 +16,9 @@ effective bias is set). Gate rows and the equations: :mod:`rnninit.layouts`.
 
 >>> import torch
 >>> from rnninit.schemes import recipe
->>> p = plan_module("", torch.nn.GRU(2, 3), recipe("orthogonal"))
->>> [op.where for op in p.ops][:2]
-['weight_ih_l0', 'weight_hh_l0[gate r]']
+>>> p = plan_module("", torch.nn.GRU(2, 3), recipe("keras"))  # Keras: whole input, recurrent
+>>> [op.where for op in p.ops][:3]
+['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0[gate r]']
 """
 
 from __future__ import annotations

@@ -77,7 +77,6 @@ def install_applier(fn: Callable[[nn.Module, Recipe], object]) -> None:
     _APPLIER[:] = [fn]
 
 
-
 @dataclass(frozen=True)
 class Recipe(WholeScheme):
     """An initialization scheme as data. See the module docstring for the kinds.
@@ -276,7 +275,8 @@ class Recipe(WholeScheme):
         return self.overridden(given)
 
     def overridden(self, given: Overrides) -> Recipe:
-        """:meth:`with_overrides` for keywords already split (:func:`rnninit.overrides.split_overrides`).
+        """:meth:`with_overrides` for keywords already split
+        (:func:`rnninit.overrides.split_overrides`).
 
         >>> Recipe("r").overridden({"bias": 0.0}).bias
         Init('constant', value=0.0)
@@ -323,8 +323,10 @@ class Recipe(WholeScheme):
         whole = given.get("whole")
         if whole is not None and (isinstance(whole, str) or not isinstance(whole, Iterable)):
             raise ArgumentTypeError(
-                "whole", whole, f"a list of matrix kinds, e.g. whole=['recurrent'], from: "
-                f"{', '.join(_WHOLE_KINDS)}"
+                "whole",
+                whole,
+                f"a list of matrix kinds, e.g. whole=['recurrent'], from: "
+                f"{', '.join(_WHOLE_KINDS)}",
             )
         changes["whole"] = tuple(whole) if whole is not None else tuple(new_whole)
         out = replace(self, **changes)

@@ -334,8 +334,8 @@ def as_init(value: object, argument: str = "initializer") -> Init:
         return _checked(name, data, argument)
     if isinstance(value, WholeScheme):
         raise InitializerError(
-            f"{argument}= got {type(value).__name__} {value.name!r}, a whole scheme; give an initializer "
-            "here, and the recipe as the scheme: init_(module, recipe)"
+            f"{argument}= got {type(value).__name__} {value.name!r}, a whole scheme; give an "
+            "initializer here, and the recipe as the scheme: init_(module, recipe)"
         )
     if callable(value):
         return Init("callable", {}, fn=value, origin=argument)
@@ -399,4 +399,3 @@ def dry_run(spec: Init, shape: tuple[int, ...], context: Mapping[str, Any]) -> N
     reg = spec.registered
     if reg is not None:
         reg.call(torch.empty(shape, device="meta"), spec.kwargs, generator=None, context=context)
-

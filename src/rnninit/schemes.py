@@ -241,7 +241,7 @@ class AutoParams(TypedDict, total=False):
     """The parameters of the data-calibrated ``"auto"`` scheme (:func:`rnninit.auto.auto_init_`).
 
     >>> sorted(AutoParams.__annotations__)[:3]
-    ['data', 'horizon', 'lengths']
+    ['data', 'gain', 'horizon']
     """
 
     data: object

@@ -14,7 +14,7 @@ buffer, are never replaced) and the error goes on. :func:`rnninit.init_`,
 >>> try:
 ...     with atomic([("", gru)]):
 ...         with torch.no_grad():
-...             gru.weight_hh_l0.zero_()
+...             _ = gru.weight_hh_l0.zero_()
 ...         raise RuntimeError("a later step fails")
 ... except RuntimeError:
 ...     pass

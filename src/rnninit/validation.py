@@ -67,7 +67,7 @@ def check_arguments(include: object, exclude: object, generator: object) -> None
     >>> check_arguments(None, None, 5)
     Traceback (most recent call last):
     ...
-    rnninit.errors.ArgumentTypeError: generator=5 (int) is not valid; expected a torch.Generator or None
+    rnninit.errors.ArgumentTypeError: generator=5 (int) is not valid; expected a torch.Generator ...
     """
     _check_patterns(include, "include")
     _check_patterns(exclude, "exclude")

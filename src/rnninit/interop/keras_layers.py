@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..layouts import Layout
 from ..errors import KerasConversionError
+from ..layouts import Layout
 from .keras_arrays import DirectionWeights, split_arrays
 
 __all__ = ["is_keras_object", "read_keras"]

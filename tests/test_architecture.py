@@ -1,0 +1,123 @@
+"""The layered core (issue 22): rules the import-linter contract in pyproject.toml does not state.
+
+* No rnninit module is imported inside a function (such an import hides a cycle) except by the
+  command line's lazy subcommands; optional third-party packages may be imported late.
+* Every module and subpackage of rnninit sits in a layer of the contract, so a new module
+  cannot escape it.
+* One definition per concept: the keyword lists other modules use are derived from it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = pytest.importorskip("tomli")
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "src" / "rnninit"
+#: Where an import of an rnninit module inside a function is allowed: the command line's lazy
+#: subcommands (they load a feature only when it runs).
+LAZY_SUBCOMMANDS = {"bench/cli.py", "diagnose/cli.py"}
+
+
+def _module_of(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _target(node: ast.ImportFrom | ast.Import, path: Path) -> list[str]:
+    """The absolute module names an import statement names."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if node.level == 0:
+        return [node.module or ""]
+    package = _module_of(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    base = package[: len(package) - (node.level - 1)]
+    return [".".join([*base, node.module] if node.module else base)]
+
+
+def _local_imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
+    """``(line, module)`` of every rnninit import inside a function or method of ``path``."""
+    tree = ast.parse(path.read_text() if source is None else source, str(path))
+    found: list[tuple[int, str]] = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                found += [(node.lineno, t) for t in _target(node, path) if t.startswith("rnninit")]
+    return found
+
+
+def test_the_scan_finds_imports_inside_functions_and_methods() -> None:
+    fake = PACKAGE / "bench" / "x.py"  # relative imports resolve against this path
+    code = (
+        "import rnninit.layouts\n"
+        "def f():\n    from ..apply import init_\n    import os\n"
+        "class C:\n    def m(self):\n        import rnninit.auto\n"
+        "        from . import spec\n"
+    )
+    assert _local_imports(fake, code) == [
+        (3, "rnninit.apply"),
+        (7, "rnninit.auto"),
+        (8, "rnninit.bench"),
+    ]
+
+
+def test_no_rnninit_module_is_imported_inside_a_function() -> None:
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{line} imports {target}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).as_posix() not in LAZY_SUBCOMMANDS
+        for line, target in _local_imports(path)
+    ]
+    assert offenders == []
+
+
+def test_every_module_is_in_a_layer_of_the_contract() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    contracts = {tuple(c["containers"]): c for c in config["contracts"]}
+    layered = {
+        name.strip()
+        for layer in contracts[("rnninit",)]["layers"]
+        for name in re.split(r"[|:]", layer)
+    }
+    modules = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert modules | packages == layered
+    bench = {p.stem for p in (PACKAGE / "bench").glob("*.py") if p.stem != "__init__"}
+    bench_layered = {
+        name.strip()
+        for layer in contracts[("rnninit.bench",)]["layers"]
+        for name in re.split(r"[|:]", layer)
+    }
+    assert bench == bench_layered
+
+
+def test_the_keyword_lists_are_derived_from_their_one_definition() -> None:
+    from rnninit import schemes
+    from rnninit.bench import models, spec
+    from rnninit.overrides import OVERRIDE_KEYS, Overrides
+    from rnninit.states import STATE_KINDS
+
+    assert tuple(Overrides.__annotations__) == OVERRIDE_KEYS
+    assert tuple(schemes.AutoParams.__annotations__) == schemes.AUTO_PARAMS
+    assert "timescales" in schemes.AUTO_PARAMS
+    assert (*schemes.SCHEMES, "auto") == schemes.SCHEME_NAMES
+    # the spec strings take every key that is not a nested dict / what the benchmark supplies
+    assert set(spec._OVERRIDE_KEYS) == set(OVERRIDE_KEYS) - {"gates", "layers"}
+    assert set(spec._AUTO_KEYS) == set(schemes.AUTO_PARAMS) - {"data", "lengths", "max_batches"}
+    # the benchmark's own state conditions: rnninit's kinds (from the one list) + folk recipes
+    assert set(models.LIBRARY_STATES) <= set(STATE_KINDS)
+    assert not set(models.FOLK_STATES) & set(STATE_KINDS)
+    assert set(models.BENCH_STATES) == set(models.LIBRARY_STATES) | set(models.FOLK_STATES)
