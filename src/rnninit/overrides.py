@@ -23,7 +23,18 @@ from typing_extensions import TypedDict
 
 from .registry import InitLike
 
-__all__ = ["OVERRIDE_KEYS", "Explicit", "Overrides", "split_overrides"]
+__all__ = [
+    "EFFECTIVE_BIAS_KINDS",
+    "GATE_KINDS",
+    "OVERRIDE_KEYS",
+    "RAW_BIAS_KINDS",
+    "RECIPE_KINDS",
+    "WEIGHT_KINDS",
+    "WHOLE_KINDS",
+    "Explicit",
+    "Overrides",
+    "split_overrides",
+]
 
 
 class Overrides(TypedDict, total=False):
@@ -63,7 +74,19 @@ class Overrides(TypedDict, total=False):
 #: The override keywords, in definition order (the keys of :class:`Overrides`).
 OVERRIDE_KEYS: tuple[str, ...] = tuple(Overrides.__annotations__)
 
-_BIAS_KEYS = ("bias", "bias_hn", "bias_ih", "bias_hh")
+#: The matrix kinds of a recurrent layer's weights: ``weight_ih``, ``weight_hh``, ``weight_hr``.
+WEIGHT_KINDS: tuple[str, ...] = ("input", "recurrent", "projection")
+#: The raw per-parameter biases ``bias_ih``, ``bias_hh``.
+RAW_BIAS_KINDS: tuple[str, ...] = ("bias_ih", "bias_hh")
+#: The effective gate bias ``b_ih + b_hh`` and GRU's ``b_hn`` (see :mod:`rnninit.recipes`).
+EFFECTIVE_BIAS_KINDS: tuple[str, ...] = ("bias", "bias_hn")
+#: Every kind a recipe, a ``layers=`` entry or (but ``projection``) a ``gates=`` entry may set.
+RECIPE_KINDS: tuple[str, ...] = (*WEIGHT_KINDS, *EFFECTIVE_BIAS_KINDS, *RAW_BIAS_KINDS)
+#: The kinds a gate has (``weight_hr`` has no gates).
+GATE_KINDS: tuple[str, ...] = tuple(k for k in RECIPE_KINDS if k != "projection")
+#: The kinds that can be drawn over a whole stacked parameter (``whole=``).
+WHOLE_KINDS: tuple[str, ...] = (*WEIGHT_KINDS, *RAW_BIAS_KINDS)
+_BIAS_KEYS = (*EFFECTIVE_BIAS_KINDS, *RAW_BIAS_KINDS)
 
 
 def split_overrides(kwargs: Mapping[str, Any]) -> tuple[Overrides, dict[str, Any]]:

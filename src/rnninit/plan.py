@@ -30,13 +30,13 @@ import torch
 from torch import nn
 
 from .layouts import Layout, ParamRef, layout_of, parameters_of
+from .overrides import RAW_BIAS_KINDS
 from .recipes import Recipe
 from .registry import Init
 
 __all__ = ["Derived", "ModulePlan", "Op", "plan_module", "target"]
 
 _ZERO = Init("zeros")
-_RAW_BIASES = ("bias_ih", "bias_hh")
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ class _Planner:
         whole_here = ref.kind in r.whole and ref.kind not in r.layers.get(ref.layer, {})
         if base is not None and whole_here:
             self.whole(ref, base)
-        if ref.kind in _RAW_BIASES:
+        if ref.kind in RAW_BIAS_KINDS:
             self.bias(ref, base, whole_here)
         else:
             self.weight(ref, base, whole_here)

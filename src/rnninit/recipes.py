@@ -40,23 +40,20 @@ from typing_extensions import Unpack
 
 from .errors import ArgumentTypeError, SchemeError, UnknownNameError
 from .layouts import GATES, is_recurrent
-from .overrides import OVERRIDE_KEYS, Overrides, split_overrides
+from .overrides import (
+    GATE_KINDS,
+    OVERRIDE_KEYS,
+    RAW_BIAS_KINDS,
+    RECIPE_KINDS,
+    WEIGHT_KINDS,
+    WHOLE_KINDS,
+    Overrides,
+    split_overrides,
+)
 from .registry import Init, WholeScheme, as_init
 
-__all__ = ["FAMILIES", "RECIPE_KINDS", "Recipe", "install_applier"]
+__all__ = ["FAMILIES", "Recipe", "install_applier"]
 
-#: Keys a recipe (and a per-gate override) may set.
-RECIPE_KINDS: tuple[str, ...] = (
-    "input",
-    "recurrent",
-    "projection",
-    "bias",
-    "bias_hn",
-    "bias_ih",
-    "bias_hh",
-)
-_GATE_KINDS = ("input", "recurrent", "bias", "bias_hn", "bias_ih", "bias_hh")
-_WHOLE_KINDS = ("input", "recurrent", "projection", "bias_ih", "bias_hh")
 _ALL_GATES = tuple(sorted({g for names in GATES.values() for g in names}))
 #: The layer families a recipe can name (``families``, ``designed_for``): the keys of
 #: :data:`rnninit.layouts.GATES`.
@@ -230,16 +227,16 @@ class Recipe(WholeScheme):
         rnninit.errors.SchemeError: tied['f']['bias']='-f': a gate cannot be derived from itself
         """
         for w in self.whole:
-            if w not in _WHOLE_KINDS:
-                raise UnknownNameError("whole", w, _WHOLE_KINDS)
+            if w not in WHOLE_KINDS:
+                raise UnknownNameError("whole", w, WHOLE_KINDS)
             if self.kind(w) is None:
                 raise SchemeError(f"whole={w!r} names a kind the recipe does not set")
         for g, gate_kinds in self.gates.items():
             if g not in _ALL_GATES:
                 raise UnknownNameError("gates", g, _ALL_GATES)
             for k in gate_kinds:
-                if k not in _GATE_KINDS:
-                    raise UnknownNameError(f"gates[{g!r}]", k, _GATE_KINDS)
+                if k not in GATE_KINDS:
+                    raise UnknownNameError(f"gates[{g!r}]", k, GATE_KINDS)
         _tied(self.tied)
         for g, tied_kinds in self.tied.items():
             for k, text in tied_kinds.items():
@@ -283,7 +280,7 @@ class Recipe(WholeScheme):
         """
         changes: dict[str, Any] = {}
         new_whole = list(self.whole)
-        for k in ("input", "recurrent", "projection"):
+        for k in WEIGHT_KINDS:
             v = given.get(k)
             if v is not None:
                 changes[k] = as_init(v, k)
@@ -292,7 +289,7 @@ class Recipe(WholeScheme):
         if "bias" in given:
             changes["bias"] = as_init(given["bias"], "bias")
             changes["bias_ih"] = changes["bias_hh"] = None
-            new_whole = [w for w in new_whole if w not in ("bias_ih", "bias_hh")]
+            new_whole = [w for w in new_whole if w not in RAW_BIAS_KINDS]
         if "bias_hn" in given:
             changes["bias_hn"] = as_init(given["bias_hn"], "bias_hn")
         merged: dict[str, dict[str, Init]] = {g: dict(k) for g, k in self.gates.items()}
@@ -326,7 +323,7 @@ class Recipe(WholeScheme):
                 "whole",
                 whole,
                 f"a list of matrix kinds, e.g. whole=['recurrent'], from: "
-                f"{', '.join(_WHOLE_KINDS)}",
+                f"{', '.join(WHOLE_KINDS)}",
             )
         changes["whole"] = tuple(whole) if whole is not None else tuple(new_whole)
         out = replace(self, **changes)
@@ -353,7 +350,7 @@ def _gates(data: Mapping[str, Any]) -> dict[str, dict[str, Init]]:
     for g, kinds in data.items():
         if g not in _ALL_GATES:
             raise UnknownNameError("gates", g, _ALL_GATES)
-        out[g] = _kind_map(kinds, _GATE_KINDS, f"gates[{g!r}]", "{'bias': 1.0}")
+        out[g] = _kind_map(kinds, GATE_KINDS, f"gates[{g!r}]", "{'bias': 1.0}")
     return out
 
 

@@ -21,7 +21,14 @@ from .results import load_results
 from .states_report import echo_section
 from .summary import Entry, group_entries
 
-__all__ = ["RNNINIT_SCHEMES", "clearly_better", "verdict", "write_report"]
+__all__ = [
+    "RNNINIT_SCHEMES",
+    "clearly_better",
+    "format_final",
+    "title_of",
+    "verdict",
+    "write_report",
+]
 
 #: Schemes rnninit contributes; the rest (pytorch, folk_*) are the baselines users already have.
 RNNINIT_SCHEMES = frozenset(
@@ -45,7 +52,14 @@ def _fmt_steps(e: Entry) -> str:
     return head if len(steps) == 1 else f"{head} ({lo}–{hi})"
 
 
-def _fmt_final(e: Entry, key: str | None = None) -> str:
+def format_final(e: Entry, key: str | None = None) -> str:
+    """The final metric of an entry: the median and, over several seeds, the range.
+
+    >>> from rnninit.bench.summary import Entry
+    >>> runs = ({"final": {"test_loss": 0.5}},)
+    >>> format_final(Entry("copy", 100, "lstm", "chrono", "zeros", runs), "test_loss")
+    '0.5'
+    """
     vals = e.final(key)
     med = e.median_final(key)
     if len(vals) == 1:
@@ -53,7 +67,12 @@ def _fmt_final(e: Entry, key: str | None = None) -> str:
     return f"{_g(med)} ({_g(min(vals))}–{_g(max(vals))})"
 
 
-def _title(group: tuple[str, int, str]) -> str:
+def title_of(group: tuple[str, int, str]) -> str:
+    """The heading of a result group ``(task, length, cell)``.
+
+    >>> title_of(("copy", 100, "lstm"))
+    'copy T=100, LSTM'
+    """
     task, length, cell = group
     t = "" if task.startswith("digits") else f" T={length}"
     return f"{task}{t}, {_CELL_NAMES.get(cell, cell)}"
@@ -95,7 +114,7 @@ def _describe(e: Entry) -> str:
     if e.solved:
         solved += f", median steps {_fmt_steps(e)}"
     div = f", {e.diverged()} diverged" if e.diverged() else ""
-    return f"{solved}, final test {metric} {_fmt_final(e)}{div}"
+    return f"{solved}, final test {metric} {format_final(e)}{div}"
 
 
 def verdict(group: tuple[str, int, str], entries: Sequence[Entry]) -> str:
@@ -140,7 +159,7 @@ def _summary_table(groups: dict[tuple[str, int, str], list[Entry]]) -> list[str]
             ratio = "" if e.metric == "accuracy" else _g(e.median_final() / e.baseline)
             lines.append(
                 f"| {task} | {length} | {cell} | {e.scheme} | {e.state} | {e.solved}/{e.n} | "
-                f"{_fmt_steps(e)} | {metric} {_fmt_final(e)} | {ratio} | {e.ms_per_step():.1f} |"
+                f"{_fmt_steps(e)} | {metric} {format_final(e)} | {ratio} | {e.ms_per_step():.1f} |"
             )
     return lines
 
@@ -205,7 +224,7 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
         "",
     ]
     for group, entries in groups.items():
-        lines.append(f"- **{_title(group)}**: {verdict(group, entries)}")
+        lines.append(f"- **{title_of(group)}**: {verdict(group, entries)}")
     lines += ["", "## Summary", "", *_summary_table(groups), ""]
     longest = _longest_table(groups)
     if longest:
@@ -215,7 +234,7 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
         lines += ["## Initial-state task (echo)", "", *echo, ""]
     lines += ["## Plots", ""]
     for group, entries in groups.items():
-        slug, title = _slug(group), _title(group)
+        slug, title = _slug(group), title_of(group)
         plot_curves(entries, title, plots / f"curves_{slug}.png")
         lines.append(f"![{title}: curves](plots/curves_{slug}.png)")
         if any(e.solved for e in entries) or group[0] != "echo":

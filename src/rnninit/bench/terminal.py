@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .report import _fmt_final, _title, clearly_better
+from .report import clearly_better, format_final, title_of
 from .summary import Entry
 
 __all__ = ["verdict_table"]
@@ -20,7 +20,7 @@ def _cell(e: Entry) -> str:
     metric = "acc" if e.metric == "accuracy" else e.metric
     steps = e.median_steps()
     solved = f"{e.solved}/{e.n} solved" + (f" @{int(steps)}" if e.solved == e.n else "")
-    return f"{e.label}: {solved}, {metric} {_fmt_final(e)}"
+    return f"{e.label}: {solved}, {metric} {format_final(e)}"
 
 
 def _gap(best: Entry, default: Entry | None) -> str:
@@ -47,12 +47,12 @@ def verdict_table(groups: dict[tuple[str, int, str], list[Entry]]) -> str:
             best = entries[0]
             zeros = next((e for e in entries if e.state == "zeros"), None)
             gap = "zeros wins" if best is zeros else _gap(best, zeros)
-            rows.append((_title(group), _cell(best), _cell(zeros) if zeros else "-", gap))
+            rows.append((title_of(group), _cell(best), _cell(zeros) if zeros else "-", gap))
             continue
         default = next((e for e in entries if e.scheme == "pytorch" and e.state == "zeros"), None)
         best = entries[0]
         rows.append(
-            (_title(group), _cell(best), _cell(default) if default else "-", _gap(best, default))
+            (title_of(group), _cell(best), _cell(default) if default else "-", _gap(best, default))
         )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     out = []
