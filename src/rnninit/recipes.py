@@ -322,8 +322,7 @@ class Recipe(WholeScheme):
             raise ArgumentTypeError(
                 "whole",
                 whole,
-                f"a list of matrix kinds, e.g. whole=['recurrent'], from: "
-                f"{', '.join(WHOLE_KINDS)}",
+                "a list of matrix kinds, e.g. whole=['recurrent'], from: " + ", ".join(WHOLE_KINDS),
             )
         changes["whole"] = tuple(whole) if whole is not None else tuple(new_whole)
         out = replace(self, **changes)
