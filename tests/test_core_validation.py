@@ -20,7 +20,13 @@ import torch
 from torch import nn
 
 import rnninit
-from rnninit.errors import ArgumentTypeError, NonFiniteError, RnnInitError, UnknownNameError
+from rnninit.errors import (
+    ArgumentTypeError,
+    CalibrationError,
+    NonFiniteError,
+    RnnInitError,
+    UnknownNameError,
+)
 
 NAN, INF = math.nan, math.inf
 
@@ -225,3 +231,16 @@ def test_patterns_of_the_wrong_type_are_argument_type_errors(
     with pytest.raises(ArgumentTypeError, match=r"^(include|exclude)="):
         call(model)
     _assert_unchanged(model, snap)
+
+
+def test_auto_refuses_a_target_whose_scale_overflows_the_weights_dtype() -> None:
+    # sqrt(1e300) ~ 1e150 is finite in float64 but inf in the float32 weights
+    model = nn.LSTM(3, 5, num_layers=2)
+    snap = _snapshot(model)
+    x = torch.randn(7, 2, 3, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(CalibrationError) as err:
+        rnninit.init_(model, "auto", data=x, target=1e300)
+    assert "target=1e+300 overflows torch.float32" in str(err.value)
+    _assert_unchanged(model, snap)
+    rnninit.init_(model, "auto", data=x, target=1e30)  # a large but representable one works
+    assert bool(torch.isfinite(model.weight_ih_l1).all())

@@ -196,7 +196,14 @@ def _scale_blocks(
                     f"the input of {where or 'the module'} (layer {k}) carries no signal "
                     f"(mean square 0) for gate {g!r}: cannot scale its input weights"
                 )
-            w[rows] = (block * math.sqrt(target / ms)).to(w.dtype)
+            scaled = (block * math.sqrt(target / ms)).to(w.dtype)
+            if not bool(torch.isfinite(scaled).all()):
+                raise CalibrationError(
+                    f"scaling gate {g!r} of {where or 'the module'} (layer {k}) to target="
+                    f"{target:g} overflows {w.dtype} (the input's mean square is {ms:.3g}): "
+                    "give a smaller target= or rescale the data"
+                )
+            w[rows] = scaled
 
 
 def _calibrate(

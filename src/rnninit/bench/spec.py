@@ -28,13 +28,13 @@ from ..errors import RnnInitError, SchemeError, UnknownNameError
 from ..overrides import OVERRIDE_KEYS
 from ..schemes import AUTO, AUTO_PARAMS, recipe
 
-__all__ = ["SchemeSpec", "parse_scheme"]
+__all__ = ["SPEC_AUTO_KEYS", "SPEC_OVERRIDE_KEYS", "SchemeSpec", "parse_scheme"]
 
 #: The override keywords a spec string can hold: every one but the nested dicts.
-_OVERRIDE_KEYS = tuple(k for k in OVERRIDE_KEYS if k not in ("gates", "layers"))
+SPEC_OVERRIDE_KEYS = tuple(k for k in OVERRIDE_KEYS if k not in ("gates", "layers"))
 #: The ``auto`` keywords a spec string can hold: the benchmark itself gives the data (and so
 #: the lengths and batches).
-_AUTO_KEYS = tuple(k for k in AUTO_PARAMS if k not in ("data", "lengths", "max_batches"))
+SPEC_AUTO_KEYS = tuple(k for k in AUTO_PARAMS if k not in ("data", "lengths", "max_batches"))
 
 
 def _number(text: str) -> float | None:
@@ -109,7 +109,7 @@ def parse_scheme(text: str, valid: tuple[str, ...]) -> SchemeSpec:
     base, *items = text.split("+")
     if base not in (*valid, AUTO):
         raise UnknownNameError("scheme", base, (*valid, AUTO))
-    keys = _AUTO_KEYS if base == AUTO else _OVERRIDE_KEYS
+    keys = SPEC_AUTO_KEYS if base == AUTO else SPEC_OVERRIDE_KEYS
     overrides: list[tuple[str, Any]] = []
     for item in items:
         key, sep, raw = item.partition("=")
