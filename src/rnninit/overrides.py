@@ -24,7 +24,6 @@ from typing_extensions import TypedDict
 from .registry import InitLike
 
 __all__ = [
-    "EFFECTIVE_BIAS_KINDS",
     "GATE_KINDS",
     "OVERRIDE_KEYS",
     "RAW_BIAS_KINDS",

@@ -52,7 +52,7 @@ from .overrides import (
 )
 from .registry import Init, WholeScheme, as_init
 
-__all__ = ["FAMILIES", "Recipe", "install_applier"]
+__all__ = ["Recipe", "install_applier"]
 
 _ALL_GATES = tuple(sorted({g for names in GATES.values() for g in names}))
 #: The layer families a recipe can name (``families``, ``designed_for``): the keys of
