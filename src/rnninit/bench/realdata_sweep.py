@@ -55,10 +55,10 @@ CLS_MIN_STEPS = 100
 LM_HIDDEN: tuple[int, ...] = (64, 128)
 
 #: Training steps of the char-LM.
-LM_STEPS = 300
+LM_STEPS = 250
 
 _CLS = {"hidden": 64, "batch": 16, "lr": 1e-3, "log_every": 5, "stop_on_solve": False}
-_LM = {"batch": 16, "lr": 2e-3, "log_every": 10, "eval_every": 150, "test_size": 50_000,
+_LM = {"batch": 16, "lr": 2e-3, "log_every": 10, "eval_every": 250, "test_size": 50_000,
        "stop_on_solve": False}  # fmt: skip
 _FC = {"hidden": 32, "batch": 16, "lr": 1e-3, "steps": 300, "log_every": 10, "eval_every": 100,
        "stop_on_solve": False}  # fmt: skip
