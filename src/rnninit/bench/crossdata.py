@@ -56,7 +56,12 @@ _KEY = {"accuracy": "test_accuracy", "bpc": "test_bpc", "mase": "test_mase"}
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem's per-start seed values of its metric (see the module docstring)."""
+    """One problem's per-start seed values of its metric (see the module docstring).
+
+    >>> p = Problem("cls-GunPoint", "lstm", 64, "accuracy", {"auto": (0.9, 0.8, 0.85)})
+    >>> p.workload, p.label, p.median("auto"), round(p.spread("auto"), 3)
+    ('classification (standardized), LSTM', 'GunPoint', 0.85, 0.05)
+    """
 
     task: str
     cell: str
@@ -128,6 +133,14 @@ def problems(records: Sequence[dict[str, Any]], min_seeds: int = 5) -> list[Prob
 
     The starts of a problem are those that ran on it; a problem lacking seeds of any start run
     anywhere in its workload is left out, so that every problem compares the same starts.
+
+    >>> recs = [{"config": {"task": "fc-Lynx", "cell": "gru", "hidden": 32, "scheme": s,
+    ...          "seed": k}, "task": {"metric": "mase"}, "final": {"test_mase": v + k / 10}}
+    ...         for s, v in (("pytorch", 1.0), ("auto", 0.5)) for k in range(5)]
+    >>> [(p.label, p.median("auto"), p.median("pytorch")) for p in problems(recs)]
+    [('Lynx', 0.7, 1.2)]
+    >>> problems(recs, min_seeds=6)
+    []
     """
     by: dict[tuple[str, str, int], dict[str, dict[int, float]]] = defaultdict(
         lambda: defaultdict(dict)
@@ -174,7 +187,13 @@ def wilcoxon_p(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 def compare(probs: Sequence[Problem], a: str, b: str) -> tuple[int, int, int, float]:
-    """Wins, ties, losses of start ``a`` against ``b`` over ``probs`` and the Wilcoxon p."""
+    """Wins, ties, losses of start ``a`` against ``b`` over ``probs`` and the Wilcoxon p.
+
+    >>> probs = [Problem(f"cls-{n}", "lstm", 64, "accuracy", {"a": (0.9 - i / 100,),
+    ...          "b": (0.5,)}) for i, n in enumerate(("GunPoint", "ACSF1", "UnitTest"))]
+    >>> compare(probs, "a", "b")
+    (3, 0, 0, 0.25)
+    """
     outcomes = [p.outcome(a, b) for p in probs]
     p_value = wilcoxon_p([p.score(a) for p in probs], [p.score(b) for p in probs])
     return outcomes.count("win"), outcomes.count("tie"), outcomes.count("loss"), p_value
@@ -298,6 +317,13 @@ def write_crossdata(
 
     Raises:
         FileNotFoundError: no results file in ``folder``.
+
+    >>> import tempfile
+    >>> from rnninit.bench.results import ResultsStore
+    >>> folder = tempfile.mkdtemp()
+    >>> ResultsStore.in_folder(folder).append({"id": "x", "config": {"task": "adding"}})
+    >>> print(write_crossdata(folder).read_text().splitlines()[-1])
+    No real-data problem has every start on 5 seeds yet.
     """
     from .results import load_results
 

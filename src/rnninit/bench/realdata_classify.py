@@ -39,6 +39,10 @@ class ClassifyData:
     """Padded series ``x`` (N, T, C), valid ``lengths`` (N,), labels ``y`` (N,) of both splits.
 
     ``classes`` are aeon's label strings in the order of the indices ``0..C-1``.
+
+    >>> d = load_classify("UnitTest")
+    >>> tuple(d.x_train.shape), tuple(d.x_test.shape), d.classes, d.input_size
+    ((20, 24, 1), (22, 24, 1), ('1', '2'), 1)
     """
 
     x_train: torch.Tensor
@@ -117,6 +121,10 @@ def load_classify(name: str, standardized: bool = True) -> ClassifyData:
     Raises:
         MissingDataError: aeon is not installed.
         KeyError: ``name`` is not a shipped set.
+
+    >>> d = load_classify("JapaneseVowels", standardized=False)  # unequal lengths, 12 channels
+    >>> tuple(d.x_train.shape), int(d.len_train.min()), int(d.len_train.max())
+    ((270, 26, 12), 7, 26)
     """
     key = (name, standardized)
     if key in _CACHE:

@@ -67,7 +67,12 @@ def windows(series: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tenso
 
 @dataclass(frozen=True)
 class ForecastData:
-    """A series split for forecasting, with its standardization and window width."""
+    """A series split for forecasting, with its standardization and window width.
+
+    >>> d = load_forecast("Airline")
+    >>> d.n_train, d.width, d.period, tuple(d.test_windows()[0].shape)
+    (115, 24, 12, (29, 24, 1))
+    """
 
     name: str
     values: torch.Tensor  # the whole series, original scale (float64)
@@ -121,6 +126,10 @@ def load_forecast(name: str) -> ForecastData:
 
     Raises:
         MissingDataError: aeon is not installed.
+
+    >>> d = load_forecast("Lynx")
+    >>> d.values.numel(), d.n_train, d.width, float(d.values[0])
+    (114, 91, 22, 269.0)
     """
     meta = FORECAST_SERIES[name]
     try:

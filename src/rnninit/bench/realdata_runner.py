@@ -262,6 +262,11 @@ def run_realdata(
 
     Raises:
         MissingDataError: the data's package (the ``realdata`` extra) is not installed.
+
+    >>> c = RunConfig("fc-Lynx", 22, "lstm", "auto", hidden=4, batch=8, steps=3, test_size=23)
+    >>> rec = run_realdata(c)
+    >>> rec["steps_run"], rec["task"]["metric"], sorted(rec["final"])
+    (3, 'mase', ['rel_mae', 'test_loss', 'test_mase'])
     """
     if config.state != "zeros":
         raise ValueError(f"real-data tasks start from zero states; got state={config.state!r}")

