@@ -3,7 +3,7 @@
 Blocks (rnninit.bench.realdata_sweep): a = classification, standardized, LSTM (9 aeon sets);
 b = char-LM on the King James Bible, LSTM 64 and 128; c = forecasting, LSTM (5 aeon series);
 d = a, b and c with GRU; e = classification with raw inputs, LSTM; f = char-LM, LSTM 256,
-500 steps. Starts: pytorch, auto,
+500 steps; g = the same with GRU. Starts: pytorch, auto,
 flax, keras, chrono, orthogonal; 5 seeds. Resumable: finished ids (in OUT/results.jsonl) are
 skipped, each run is appended as it ends. One process, one torch thread::
 
@@ -30,7 +30,7 @@ RESULTS = Path(__file__).parent / "results" / "realdata"
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    p.add_argument("--blocks", default="abcdef", help="letters of the blocks, in order")
+    p.add_argument("--blocks", default="abcdefg", help="letters of the blocks, in order")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--out", default=str(RESULTS))
     p.add_argument("--list", action="store_true", help="print the runs, done or todo, and exit")

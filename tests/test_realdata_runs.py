@@ -22,7 +22,7 @@ def test_importing_the_benchmark_does_not_import_aeon() -> None:
 
 
 def test_sweep_blocks_cover_every_task_start_and_seed_in_order() -> None:
-    configs = realdata_sweep("abcdef", seeds=5)
+    configs = realdata_sweep("abcdefg", seeds=5)
     assert len(configs) == len({c.id for c in configs})
     assert {c.task for c in configs} == set(REALDATA_TASKS)
     assert {c.scheme for c in configs} == set(REALDATA_STARTS)
@@ -32,7 +32,8 @@ def test_sweep_blocks_cover_every_task_start_and_seed_in_order() -> None:
     assert [family(c.task) for c in configs[:270]] == ["classify"] * 270
     lm = [c for c in configs if c.task == "charlm-kjv" and c.cell == "lstm"]
     assert sorted({c.hidden for c in lm}) == [64, 128, 256] and len(lm) == 90
-    assert {c.steps for c in configs[-30:]} == {500} and configs[-1].hidden == 256
+    assert {c.steps for c in configs[-60:]} == {500} and configs[-1].hidden == 256
+    assert [c.cell for c in configs[-60::30]] == ["lstm", "gru"]
     with pytest.raises(UnknownNameError, match="block"):
         realdata_sweep("az")
 
