@@ -61,8 +61,10 @@ LM_HIDDEN: tuple[int, ...] = (64, 128)
 #: Training steps of the char-LM.
 LM_STEPS = 250
 
-#: Hidden size and training steps of block ``f``'s larger char-LM.
+#: Hidden size of the larger char-LM of blocks ``f`` and ``g``.
 LM_LARGE = 256
+
+#: Training steps of the larger char-LM of blocks ``f`` and ``g``.
 LM_LARGE_STEPS = 500
 
 _CLS = {"hidden": 64, "batch": 16, "lr": 1e-3, "log_every": 5, "stop_on_solve": False}
