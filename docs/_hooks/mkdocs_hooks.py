@@ -30,6 +30,7 @@ log = logging.getLogger("mkdocs.hooks.rnninit")
 #: Repository files (globs relative to the repository root) that the docs may link to.
 REPO_FILES = (
     "benchmarks/results/*/REPORT.md",
+    "benchmarks/results/*/CROSSDATA.md",
     "benchmarks/results/*/results.jsonl",
     "benchmarks/results/*/plots/*.png",
 )

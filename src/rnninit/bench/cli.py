@@ -40,7 +40,12 @@ def register(subparsers: Any) -> None:
         ),
     )
     p.add_argument("--quick", action="store_true", help="the small preset (the main job)")
-    p.add_argument("--task", type=_names, help=f"comma-separated, from: {', '.join(TASKS)}")
+    p.add_argument(
+        "--task",
+        type=_names,
+        help=f"comma-separated, from: {', '.join(TASKS)}; or a real-data task: "
+        "cls-NAME, clsraw-NAME, charlm-kjv, fc-NAME (see rnninit.bench.realdata_registry)",
+    )
     p.add_argument(
         "--scheme",
         type=_names,
@@ -86,6 +91,26 @@ def register(subparsers: Any) -> None:
     r.add_argument("dir", help="folder holding results.jsonl (from rnninit bench --out DIR)")
     r.add_argument("--out", default=None, help="write the report elsewhere (default DIR)")
     r.set_defaults(func=_report)
+
+    x = subparsers.add_parser(
+        "crossdata",
+        help="real-data results across data sets: win/tie/loss, Wilcoxon, CD diagram",
+        description=(
+            "Read DIR/results*.jsonl and write DIR/CROSSDATA.md and DIR/plots/cd_*.png: per "
+            "real-data problem the median of 5 seeds, win/tie/loss of every start against "
+            "pytorch and auto, Wilcoxon signed-rank p-values, aeon's critical-difference "
+            "diagram (Demšar 2006)."
+        ),
+    )
+    x.add_argument("dir", help="folder holding the real-data results (results*.jsonl)")
+    x.add_argument("--out", default=None, help="write CROSSDATA.md elsewhere (default DIR)")
+    x.add_argument(
+        "--update",
+        default=None,
+        metavar="PAGE.md",
+        help="also replace the generated section of this Markdown page (docs/BENCHMARKS.md)",
+    )
+    x.set_defaults(func=_crossdata)
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -183,4 +208,16 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     _print_verdicts(args.dir)
     print(f"report: {path}")
+    return 0
+
+
+def _crossdata(args: argparse.Namespace) -> int:
+    from .crossdata import write_crossdata
+
+    try:
+        path = write_crossdata(args.dir, args.out, args.update)
+    except FileNotFoundError as exc:
+        print(f"rnninit crossdata: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"cross-data-set report: {path}")
     return 0

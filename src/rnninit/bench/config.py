@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import UnknownNameError
 from ..schemes import AUTO
 from .models import BENCH_STATES, CELLS
+from .realdata_registry import REALDATA_TASKS
 from .spec import SchemeSpec, parse_scheme
 from .tasks import TASKS
 
@@ -94,8 +95,8 @@ class RunConfig:
     stop_on_solve: bool = True
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise UnknownNameError("task", self.task, TASKS)
+        if self.task not in TASKS and self.task not in REALDATA_TASKS:
+            raise UnknownNameError("task", self.task, (*TASKS, *REALDATA_TASKS))
         if self.cell not in CELLS:
             raise UnknownNameError("cell", self.cell, CELLS)
         _ = self.spec  # parses and validates the scheme spec

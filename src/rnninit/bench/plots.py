@@ -60,9 +60,10 @@ def plot_curves(entries: Sequence[Entry], title: str, path: Path) -> Path:
         ax.plot(mx, my, color=color, linewidth=2.0, label=f"{e.label} ({e.solved}/{e.n})")
     task = entries[0].records[0]["task"]
     if accuracy:
-        ax.axhline(
-            float(task["solve_accuracy"]), color="k", linestyle=":", linewidth=1, label="solved"
-        )
+        if task.get("solve_accuracy") is not None:  # real-data tasks have no solved threshold
+            ax.axhline(
+                float(task["solve_accuracy"]), color="k", linestyle=":", linewidth=1, label="solved"
+            )
         ax.axhline(0.1, color="k", linestyle="--", linewidth=1, label="chance")
         ax.set_ylabel("test accuracy")
     else:

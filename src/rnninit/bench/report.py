@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .crossdata import crossdata_lines
 from .plots import plot_curves, plot_solve_bars
+from .realdata_registry import is_realdata
 from .results import load_results
 from .states_report import echo_section
 from .summary import Entry, group_entries
@@ -232,6 +234,8 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     echo = echo_section(groups)
     if echo:
         lines += ["## Initial-state task (echo)", "", *echo, ""]
+    if any(is_realdata(str(r["config"]["task"])) for r in records):
+        lines += ["## Real data across data sets", "", *crossdata_lines(records, plots), ""]
     lines += ["## Plots", ""]
     for group, entries in groups.items():
         slug, title = _slug(group), title_of(group)

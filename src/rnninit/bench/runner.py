@@ -23,11 +23,12 @@ import torch
 from torch import nn
 
 from .._version import __version__
-from ..auto import auto_init_
-from ..facade import init_
 from .config import RunConfig
 from .models import SeqModel
+from .realdata_registry import is_realdata
+from .realdata_runner import run_realdata
 from .results import ResultsStore
+from .starts import CALIBRATION_BATCHES, init_start
 from .tasks import Task, make_task, seed_of
 
 __all__ = ["evaluate", "run_config", "run_sweep", "versions"]
@@ -70,26 +71,16 @@ def evaluate(model: SeqModel, task: Task, seed: int) -> dict[str, float]:
     return out
 
 
-#: Training batches the ``auto`` scheme calibrates on (drawn with their own generator).
-CALIBRATION_BATCHES = 4
-
-
 def _init_model(model: SeqModel, config: RunConfig, task: Task) -> None:
     """Initialize the recurrent layer as ``config.scheme`` says. ``auto`` calibrates on
     :data:`CALIBRATION_BATCHES` fresh training batches, as a user would on the first batches of
     a loader, with ``horizon`` left to the data (the sequence length; T_max is ``reach``
     times it)."""
-    spec = config.spec
-    g = torch.Generator().manual_seed(seed_of("init", config.seed))
-    kwargs = spec.kwargs(task.chrono_tmax)
-    if spec.is_auto:
-        if "per_feature" in kwargs:
-            kwargs["per_feature"] = bool(kwargs["per_feature"])
+    data: list[torch.Tensor] = []
+    if config.spec.is_auto:
         g_cal = torch.Generator().manual_seed(seed_of("calibration", config.seed))
         data = [task.train_batch(config.batch, g_cal)[0] for _ in range(CALIBRATION_BATCHES)]
-        auto_init_(model, data, include="rnn", generator=g, **kwargs)
-        return
-    init_(model.rnn, spec.base, generator=g, **kwargs)
+    init_start(model, config, task.chrono_tmax, data)
 
 
 def run_config(config: RunConfig, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
@@ -107,6 +98,8 @@ def run_config(config: RunConfig, progress: Callable[[int], None] | None = None)
     >>> record["steps_run"], record["solved"], sorted(record["final"])
     (3, False, ['test_loss'])
     """
+    if is_realdata(config.task):
+        return {**run_realdata(config, progress), "versions": versions()}
     task = make_task(
         config.task, config.length, test_size=config.test_size, data_seed=config.data_seed
     )

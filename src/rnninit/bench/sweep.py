@@ -17,6 +17,8 @@ from typing import Any
 from ..errors import UnknownNameError
 from .config import BENCH_SCHEMES, RunConfig, scheme_fits
 from .models import BENCH_STATES, CELLS
+from .realdata_registry import REALDATA_TASKS, is_realdata
+from .realdata_sweep import realdata_defaults
 from .spec import parse_scheme
 from .tasks import DEFAULT_LENGTHS, TASKS
 
@@ -74,7 +76,7 @@ def build_sweep(
     >>> len(configs), configs[0].steps, configs[0].hidden
     (8, 3000, 128)
     """
-    task_list = _check("task", tasks or TASKS, TASKS)
+    task_list = _check("task", tasks or TASKS, (*TASKS, *REALDATA_TASKS))
     cell_list = _check("cell", cells or CELLS, CELLS)
     scheme_list = list(schemes or BENCH_SCHEMES)
     for scheme in scheme_list:
@@ -84,8 +86,10 @@ def build_sweep(
         raise ValueError(f"seeds must be >= 1, got {seeds!r}")
     out: list[RunConfig] = []
     for task in task_list:
-        fixed = task.startswith("digits")
-        task_lengths = DEFAULT_LENGTHS[task] if (lengths is None or fixed) else tuple(lengths)
+        real = realdata_defaults(task) if is_realdata(task) else None
+        fixed = task.startswith("digits") or real is not None  # real data: length from the data
+        defaults = DEFAULT_LENGTHS[task] if real is None else (real.pop("length"),)
+        task_lengths = defaults if (lengths is None or fixed) else tuple(lengths)
         if task == "echo":
             task_states = state_list or list(BENCH_STATES)
             task_schemes = scheme_list if schemes else ["pytorch"]
@@ -94,6 +98,8 @@ def build_sweep(
             task_states = state_list or ["zeros"]
             task_schemes = scheme_list
             task_cells = cell_list
+            if real is not None and not cells:
+                task_cells = ["lstm", "gru"]
         for length in task_lengths:
             for cell in task_cells:
                 for scheme in task_schemes:
@@ -101,7 +107,7 @@ def build_sweep(
                         continue
                     for state in task_states:
                         for seed in range(seeds):
-                            fields: dict[str, Any] = dict(TASK_DEFAULTS[task])
+                            fields: dict[str, Any] = dict(real or TASK_DEFAULTS[task])
                             if cell == "rnn_relu":
                                 fields["lr"] = RELU_LR
                             if steps is not None:

@@ -1,0 +1,167 @@
+"""One-step-ahead forecasting of aeon's shipped series (tasks ``fc-NAME``), scored by MASE.
+
+Data: aeon's own loaders (``aeon.datasets.load_airline`` etc., files shipped in the wheel).
+Split: the last ``ceil(0.2 n)`` points are the test part, the earlier ones the training part.
+The series is standardized with the training part's mean and standard deviation.
+
+Model: one LSTM/GRU layer reads a window of the ``W`` previous values (``W = min(24,
+n_train // 4)``) and a linear head predicts the next one; MSE on the standardized values,
+trained on random windows of the training part. Test: a rolling origin over the test part,
+each point predicted from the ``W`` actual values before it (the model is not refitted).
+
+Metric (Hyndman & Koehler 2006), on the original scale::
+
+    MASE = mean_t |y_t - yhat_t| / ( mean_{t=m+1..n_train} |y_t - y_{t-m}| )
+
+over the test points ``t``, with ``m`` the seasonal period (12 for the monthly series, else 1):
+the model's error relative to the in-sample (seasonal) naive forecast. MASE < 1 beats it. The
+record also holds ``rel_mae``: the model's test MAE over that of the naive forecast
+``yhat_t = y_{t-m}`` on the same test points.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .models import build_rnn
+from .realdata_registry import FORECAST_SERIES, MissingDataError
+
+__all__ = ["ForecastData", "ForecastModel", "load_forecast", "mase", "windows"]
+
+
+def mase(actual: torch.Tensor, forecast: torch.Tensor, train: torch.Tensor, period: int) -> float:
+    """Mean absolute scaled error of ``forecast`` against ``actual`` (see the module docstring).
+
+    The naive forecast scored on the very data its scale comes from gives exactly 1:
+
+    >>> y = torch.tensor([1.0, 3.0, 2.0, 5.0, 4.0])
+    >>> mase(y[1:], y[:-1], y, 1)
+    1.0
+    """
+    if train.numel() <= period:
+        raise ValueError(f"the training part ({train.numel()}) must be longer than the period")
+    scale = (train[period:] - train[:-period]).abs().mean()
+    if not float(scale) > 0:
+        raise ValueError("MASE is undefined: the training part's naive error is 0")
+    return float((actual - forecast).abs().mean() / scale)
+
+
+def windows(series: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every window of ``width`` values (N, width, 1) and the value after it (N, 1).
+
+    >>> x, y = windows(torch.arange(5.0), 3)
+    >>> x[:, :, 0].tolist(), y[:, 0].tolist()
+    ([[0.0, 1.0, 2.0], [1.0, 2.0, 3.0]], [3.0, 4.0])
+    """
+    n = series.numel() - width
+    if n < 1:
+        raise ValueError(f"a series of {series.numel()} values has no window of {width} + 1")
+    idx = torch.arange(width).unsqueeze(0) + torch.arange(n).unsqueeze(1)
+    return series[idx].unsqueeze(-1), series[width:].unsqueeze(-1)
+
+
+@dataclass(frozen=True)
+class ForecastData:
+    """A series split for forecasting, with its standardization and window width.
+
+    >>> d = load_forecast("Airline")
+    >>> d.n_train, d.width, d.period, tuple(d.test_windows()[0].shape)
+    (115, 24, 12, (29, 24, 1))
+    """
+
+    name: str
+    values: torch.Tensor  # the whole series, original scale (float64)
+    n_train: int
+    period: int
+    width: int
+    mean: float
+    std: float
+
+    @property
+    def train(self) -> torch.Tensor:
+        """The training part, original scale."""
+        return self.values[: self.n_train]
+
+    def scaled(self) -> torch.Tensor:
+        """The whole series standardized by the training part's statistics (float32)."""
+        return ((self.values - self.mean) / self.std).float()
+
+    def train_windows(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Windows of the training part only (targets inside the training part)."""
+        return windows(self.scaled()[: self.n_train], self.width)
+
+    def test_windows(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rolling-origin windows whose targets are the test points."""
+        s = self.scaled()
+        x, y = windows(s[self.n_train - self.width :], self.width)
+        return x, y
+
+    def unscale(self, z: torch.Tensor) -> torch.Tensor:
+        """Standardized values back to the original scale (float64)."""
+        return z.double() * self.std + self.mean
+
+    def naive_test(self) -> torch.Tensor:
+        """The seasonal naive forecast ``y_{t-m}`` of every test point (original scale)."""
+        return self.values[self.n_train - self.period : self.values.numel() - self.period]
+
+
+def split_sizes(n: int) -> tuple[int, int]:
+    """``(n_train, width)`` for a series of ``n`` values (see the module docstring).
+
+    >>> split_sizes(144)
+    (115, 24)
+    """
+    n_test = math.ceil(0.2 * n)
+    n_train = n - n_test
+    return n_train, min(24, n_train // 4)
+
+
+def load_forecast(name: str) -> ForecastData:
+    """The series ``name`` of :data:`~rnninit.bench.realdata_registry.FORECAST_SERIES`.
+
+    Raises:
+        MissingDataError: aeon is not installed.
+
+    >>> d = load_forecast("Lynx")
+    >>> d.values.numel(), d.n_train, d.width, float(d.values[0])
+    (114, 91, 22, 269.0)
+    """
+    meta = FORECAST_SERIES[name]
+    try:
+        import aeon.datasets as datasets
+    except ImportError:
+        raise MissingDataError(
+            f"task 'fc-{name}' loads aeon's shipped series, but aeon is not installed: "
+            "pip install 'rnninit[realdata]'"
+        ) from None
+    with warnings.catch_warnings():  # aeon 1.6 deprecates PBS and ShampooSales (gone in 1.7)
+        warnings.simplefilter("ignore", FutureWarning)
+        raw = getattr(datasets, meta.loader)()
+    values = torch.as_tensor(raw, dtype=torch.float64).reshape(-1)
+    n_train, width = split_sizes(values.numel())
+    train = values[:n_train]
+    std = float(train.std())
+    return ForecastData(name, values, n_train, meta.period, width, float(train.mean()), std)
+
+
+class ForecastModel(nn.Module):
+    """One LSTM/GRU layer over a window (N, W, 1), a linear head on the last step -> (N, 1).
+
+    >>> tuple(ForecastModel("gru", 6)(torch.zeros(4, 10, 1)).shape)
+    (4, 1)
+    """
+
+    def __init__(self, cell: str, hidden: int) -> None:
+        super().__init__()
+        self.rnn = build_rnn(cell, 1, hidden)
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The next value of each window."""
+        out, _ = self.rnn(x)
+        return self.head(out[:, -1])  # type: ignore[no-any-return]
