@@ -1,7 +1,8 @@
 """rnninit: start PyTorch recurrent networks right.
 
 Gate-aware initialization of ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and their Cell classes
-(:func:`init_`, including the data-calibrated ``"auto"`` scheme), initial hidden and cell states
+(:func:`init_`, including the data-calibrated ``"auto"`` scheme), and of any module whose
+gates are declared once (:class:`Declaration`, :func:`register_layout`), initial hidden and cell states
 of every useful kind (:func:`initial_state`, :class:`InitialState`, :func:`attach_initial_state`,
 :class:`Recurrent`), diagnostics (:func:`describe`, :func:`check`, :func:`timescales`,
 :func:`gradient_horizon`), Keras interop (:func:`from_keras_`, :func:`to_keras`) and a benchmark
@@ -27,7 +28,8 @@ from .apply import init_
 from .diagnose import check, describe, gradient_horizon, timescales
 from .errors import RnnInitError
 from .keras_io import from_keras_, to_keras
-from .layouts import gates
+from .declaration import Declaration
+from .layouts import gates, register_layout
 from .recipes import Recipe
 from .registry import INITIALIZERS, Init, register
 from .schemes import SCHEMES, recipe
@@ -46,6 +48,7 @@ __version__ = "0.1.0"
 __all__ = [
     "INITIALIZERS",
     "SCHEMES",
+    "Declaration",
     "Init",
     "InitialState",
     "Recipe",
@@ -64,6 +67,7 @@ __all__ = [
     "initializers",
     "recipe",
     "register",
+    "register_layout",
     "remove_initial_state",
     "timescales",
     "to_keras",

@@ -70,7 +70,7 @@ from .calibration import (
     valid_rows,
 )
 from .errors import UnknownNameError
-from .layouts import find_recurrent, layout_of
+from .layouts import find_recurrent, layout_of, parameters_of
 
 __all__ = ["AUTO_DEFAULTS", "AUTO_PARAMS", "TIMESCALES", "CalibrationError", "auto_init_"]
 
@@ -115,7 +115,6 @@ def _scale_blocks(
     weights then see the data as if every feature were standardized), then scale the block.
     """
     lay = layout_of(module)
-    suffixes = [""] if lay.is_cell else ["", "_reverse"][: lay.num_directions]
     diag = torch.diagonal(sigma)
     if not bool((diag > 0).any()):
         raise CalibrationError(
@@ -125,12 +124,13 @@ def _scale_blocks(
     col = torch.where(diag > 0, diag.clamp_min(1e-300).rsqrt(), torch.ones_like(diag))
     if not per_feature:
         col = torch.ones_like(diag)
-    for suffix in suffixes:
-        name = "weight_ih" if lay.is_cell else f"weight_ih_l{k}{suffix}"
-        w = getattr(module, name)
-        if not isinstance(w, nn.Parameter):
+    for ref in parameters_of(module, where, parametrized=True):
+        if ref.kind != "input" or ref.layer != k:
+            continue
+        w = ref.param  # (G*H, in): the Parameter, or its transposed view (column-stacked)
+        if ref.parametrization is not None:
             raise CalibrationError(
-                f"{where}.{name} is not a plain Parameter (a parametrization?): initialize the "
+                f"{ref.name} is not a plain Parameter (a parametrization?): initialize the "
                 "model before registering parametrizations"
             )
         for g in lay.gate_names:
@@ -168,7 +168,12 @@ def _calibrate(
         s = all_reduce(s, reduce_sum()) / float(count.item())
         _scale_blocks(module, k, s.to(torch.float64), target, name, per_feature)
         if k + 1 < lay.num_layers:
-            assert isinstance(module, nn.RNNBase)
+            if not isinstance(module, nn.RNNBase):
+                raise CalibrationError(
+                    f"{name or 'the module'} ({type(module).__name__}) has {lay.num_layers} "
+                    "layers: 'auto' runs layer k alone only for nn.RNN/LSTM/GRU; declare and "
+                    "initialize its layers (or cells) one by one"
+                )
             single = layer_module(module, k)
             inputs = [single(x)[0] for x in inputs]
 
@@ -283,7 +288,7 @@ def auto_init_(
                 f"lengths= is for a single padded batch, but data gave {len(batches)} batches; "
                 "use PackedSequence batches instead"
             )
-    params = [p for _, m in modules for p in m.parameters(recurse=False)]
+    params = [p for _, m in modules for p in m.parameters()]
     backup = [p.detach().clone() for p in params]
     was_training = {m: m.training for m in module.modules()}
     try:
@@ -305,7 +310,7 @@ def auto_init_(
                     longest = float(all_reduce(torch.tensor([local]), reduce_max()).item())
                 t_max = reach * longest
                 _base_init(name, mod, t_max, gain, timescales, generator)
-                broadcast_from_rank0(mod.parameters(recurse=False))
+                broadcast_from_rank0(mod.parameters())
             mods = dict(modules)
             if not batches:
                 for name, mod in modules:
@@ -323,7 +328,7 @@ def auto_init_(
                 )
                 cap = caps[name] if clean else capture_pass(module, batches, modules, {name})[name]
                 _calibrate(name, mods[name], cap, lens, target, per_feature)
-                broadcast_from_rank0(mods[name].parameters(recurse=False))
+                broadcast_from_rank0(mods[name].parameters())
     except BaseException:
         with torch.no_grad():
             for p, saved in zip(params, backup, strict=True):
