@@ -153,9 +153,7 @@ def effective_bias(cell: nn.Module, decl: rnninit.Declaration, gate: str) -> tor
     return b
 
 
-def step_states(
-    cell: nn.Module, x: torch.Tensor, state: object
-) -> list[torch.Tensor]:
+def step_states(cell: nn.Module, x: torch.Tensor, state: object) -> list[torch.Tensor]:
     """Run ``cell`` over ``x`` ``(T, N, in)`` from ``state``; the memory (``c`` for a pair, else
     ``h``) after every step."""
     out = []

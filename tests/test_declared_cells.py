@@ -189,7 +189,7 @@ def block_of(
     state: dict[str, torch.Tensor], decl: rnninit.Declaration, kind: str, gate: str
 ) -> torch.Tensor:
     p = state[getattr(decl, kind)]
-    j, g = decl.gates.index(gate), len(decl.gates)
+    j = decl.gates.index(gate)
     if decl.stacking == "columns":
         return p[:, j * H : (j + 1) * H].T
     return p[j * H : (j + 1) * H]

@@ -1,11 +1,11 @@
 """rnninit: start PyTorch recurrent networks right.
 
 Gate-aware initialization of ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and their Cell classes
-(:func:`init_`, including the data-calibrated ``"auto"`` scheme), and of any module whose
-gates are declared once (:class:`Declaration`, :func:`register_layout`), initial hidden and cell states
-of every useful kind (:func:`initial_state`, :class:`InitialState`, :func:`attach_initial_state`,
-:class:`Recurrent`), diagnostics (:func:`describe`, :func:`check`, :func:`timescales`,
-:func:`gradient_horizon`), Keras interop (:func:`from_keras_`, :func:`to_keras`) and a benchmark
+(:func:`init_`, including the data-calibrated ``"auto"`` scheme) and of any module whose
+gates are declared once (:class:`Declaration`, :func:`register_layout`); initial hidden and cell
+states of every useful kind (:func:`initial_state`, :class:`InitialState`,
+:func:`attach_initial_state`, :class:`Recurrent`), diagnostics (:func:`describe`,
+:func:`check`, :func:`timescales`, :func:`gradient_horizon`), Keras interop (:func:`from_keras_`, :func:`to_keras`) and a benchmark
 (``rnninit bench``).
 
 The top level holds what a user calls. Result types, layout tools, errors and checkpoint helpers
@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from . import initializers
 from .apply import init_
+from .declaration import Declaration
 from .diagnose import check, describe, gradient_horizon, timescales
 from .errors import RnnInitError
 from .keras_io import from_keras_, to_keras
-from .declaration import Declaration
 from .layouts import gates, register_layout
 from .recipes import Recipe
 from .registry import INITIALIZERS, Init, register

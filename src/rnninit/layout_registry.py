@@ -48,7 +48,7 @@ def _as_declared(declaration: object) -> Declared:
     if isinstance(declaration, Mapping):
         return Declaration.from_dict(declaration)
     if callable(declaration) and not isinstance(declaration, type):
-        return declaration  # type: ignore[return-value]
+        return declaration
     raise LayoutError(
         "declaration must be an rnninit.Declaration, its dict, or a function of the module "
         f"returning one, got {type(declaration).__name__}"
@@ -60,11 +60,24 @@ def register_layout(target: type[nn.Module] | nn.Module, declaration: Any) -> No
 
     ``declaration`` is a :class:`~rnninit.declaration.Declaration`, its :meth:`to_dict` dict,
     or a function ``module -> Declaration``. Registering a class again replaces its entry. The
-    declaration is checked against each instance when first used (:func:`rnninit.layouts.layout_of`).
+    declaration is checked against each instance when first used
+    (:func:`rnninit.layouts.layout_of`).
 
     Raises:
         UnsupportedModuleError: ``target`` is neither an ``nn.Module`` subclass nor an instance.
         LayoutError: a malformed declaration.
+
+    >>> import torch
+    >>> class Minimal(nn.Module):  # h' = (1 - z) * n + z * h, blocks z then n
+    ...     def __init__(self) -> None:
+    ...         super().__init__()
+    ...         self.w, self.u = nn.Linear(3, 8), nn.Linear(4, 8, bias=False)
+    >>> register_layout(Minimal, {"family": "GRU", "gates": "zn", "input": "w.weight",
+    ...                           "recurrent": "u.weight", "bias_ih": "w.bias"})
+    >>> from rnninit.layouts import layout_of
+    >>> layout_of(Minimal()).hidden_size, layout_of(Minimal()).keep_gate
+    (4, 'z')
+    >>> unregister_layout(Minimal)
     """
     decl = _as_declared(declaration)
     if isinstance(target, type) and issubclass(target, nn.Module):
@@ -78,7 +91,14 @@ def register_layout(target: type[nn.Module] | nn.Module, declaration: Any) -> No
 
 
 def unregister_layout(target: type[nn.Module] | nn.Module) -> None:
-    """Remove the layout registered for exactly ``target`` (a no-op when there is none)."""
+    """Remove the layout registered for exactly ``target`` (a no-op when there is none).
+
+    >>> cell = nn.GRUCell(2, 3)
+    >>> register_layout(cell, declaration_of(nn.GRUCell(2, 3)))  # this instance only
+    >>> unregister_layout(cell)
+    >>> declared(cell) is declared(nn.GRUCell(2, 3))  # back to the class's entry
+    True
+    """
     if isinstance(target, type):
         _BY_CLASS.pop(target, None)
     elif isinstance(target, nn.Module):

@@ -191,11 +191,13 @@ class _Slot:
     layer: int
     direction: int
     tensor: torch.Tensor
-    how: str | None  # None, "parametrize" or "weight_norm"
+    how: str | None  # None, "parametrize", "weight_norm" or "buffer" (read, never written)
 
 
 def _candidates(module: nn.Module) -> dict[str, tuple[torch.Tensor, str | None]]:
     found: dict[str, tuple[torch.Tensor, str | None]] = {}
+    for local, b in module.named_buffers():  # weights kept as buffers (frozen, for export)
+        found[local] = (b, "buffer")
     for local, p in module.named_parameters():
         found[local] = (p, None)
     if parametrize.is_parametrized(module):
@@ -280,7 +282,7 @@ def _check_slots(module: nn.Module, decl: Declaration, slots: list[_Slot]) -> La
                     pattern = decl.names[kind]
                     where = f" (layer {layer}, direction {d})" if decl.per_layer else ""
                     raise _fail(module, decl, f"{kind}={pattern!r}{where} is missing")
-                if slot.how is not None and col:
+                if slot.how in ("parametrize", "weight_norm") and col:
                     raise _fail(
                         module, decl,
                         f"{slot.name} is parametrized; column-stacked weights must be plain "
@@ -295,7 +297,7 @@ def _check_slots(module: nn.Module, decl: Declaration, slots: list[_Slot]) -> La
                         f"{slot.name} has shape {tuple(slot.tensor.shape)}, expected {want} "
                         f"(H = {hidden} from {decl.input!r}, {g} gates)",
                     )  # fmt: skip
-                has_bias = has_bias or kind in ("bias_ih", "bias_hh")
+                has_bias = has_bias or (kind in ("bias_ih", "bias_hh") and slot.how != "buffer")
     return Layout(
         family=decl.family,
         nonlinearity=decl.nonlinearity,
@@ -307,7 +309,7 @@ def _check_slots(module: nn.Module, decl: Declaration, slots: list[_Slot]) -> La
         num_directions=len(dirs),
         bias=has_bias,
         batch_first=decl.step == "sequence" and bool(getattr(module, "batch_first", False)),
-        gates=decl.gates,
+        gates=tuple(decl.gates),
         keep=decl.keep_gate,
         stacking=decl.stacking,
     )
@@ -437,7 +439,8 @@ def parameters_of(
     declaration does not name (a subclass's extra, weight_norm's ``g`` / ``v``) is not listed.
     With ``parametrized=True`` the weights under a parametrization
     (``torch.nn.utils.parametrize``) or a legacy weight-norm hook are included, as snapshots of
-    their effective value (see :class:`ParamRef`). A column-stacked weight is listed as its
+    their effective value (see :class:`ParamRef`). Weights kept as buffers give the layout its
+    sizes but are never listed (nothing writes them). A column-stacked weight is listed as its
     transposed view, ``(G*H, in)``, so that every block is ``(H, in)`` as in PyTorch.
 
     >>> from torch.nn.utils.parametrizations import weight_norm
@@ -465,7 +468,7 @@ def parameters_of(
             parametrization=s.how,
         )
         for s in slots
-        if parametrized or s.how is None
+        if s.how is None or (parametrized and s.how != "buffer")
     ]
 
 
