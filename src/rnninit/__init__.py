@@ -2,11 +2,11 @@
 
 Gate-aware initialization of ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and their Cell classes
 (:func:`init_`, including the data-calibrated ``"auto"`` scheme) and of any module whose
-gates are declared once (:class:`Declaration`, :func:`register_layout`); initial hidden and cell
-states of every useful kind (:func:`initial_state`, :class:`InitialState`,
+gates are declared once (:class:`Declaration`, :func:`register_layout`); initial hidden and
+cell states of every useful kind (:func:`initial_state`, :class:`InitialState`,
 :func:`attach_initial_state`, :class:`Recurrent`), diagnostics (:func:`describe`,
-:func:`check`, :func:`timescales`, :func:`gradient_horizon`), Keras interop (:func:`from_keras_`, :func:`to_keras`) and a benchmark
-(``rnninit bench``).
+:func:`check`, :func:`timescales`, :func:`gradient_horizon`), Keras interop
+(:func:`from_keras_`, :func:`to_keras`) and a benchmark (``rnninit bench``).
 
 The top level holds what a user calls. Result types, layout tools, errors and checkpoint helpers
 live in their subpackages: :mod:`rnninit.layouts` (gate order, :func:`~rnninit.layouts.layout_of`,
