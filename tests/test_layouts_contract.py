@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrizations
 
+from rnninit.errors import LayoutError, UnsupportedModuleError
 from rnninit.layouts import Layout, effective_weight, gates, layout_of, parameters_of
 
 # --- layouts ---------------------------------------------------------------------------------
@@ -123,15 +124,25 @@ class _OtherCell(nn.RNNCellBase):
 
 
 def test_layout_of_errors() -> None:
-    with pytest.raises(TypeError) as err:
+    with pytest.raises(UnsupportedModuleError) as err:
         layout_of(nn.Linear(2, 2))
-    assert str(err.value) == "expected nn.RNN, nn.LSTM, nn.GRU or a Cell class, got Linear"
-    with pytest.raises(TypeError) as err:
+    assert str(err.value) == (
+        "expected nn.RNN, nn.LSTM, nn.GRU, a Cell class or a module with a declared layout "
+        "(rnninit.register_layout), got Linear"
+    )
+    assert isinstance(err.value, TypeError)
+    with pytest.raises(UnsupportedModuleError) as err:
+        layout_of("lstm")  # type: ignore[arg-type]
+    assert str(err.value) == "module must be a torch.nn.Module, got str ('lstm')"
+    with pytest.raises(LayoutError) as err:
         layout_of(_OtherCell())
-    assert str(err.value) == "unsupported recurrent cell type _OtherCell"
+    assert str(err.value) == (
+        "unsupported recurrent cell type _OtherCell: declare its layout with "
+        "rnninit.register_layout"
+    )
     lstm = nn.LSTM(2, 3)
     lstm.mode = "RNN_GELU"
-    with pytest.raises(TypeError) as err:
+    with pytest.raises(LayoutError) as err:
         layout_of(lstm)
     assert str(err.value) == "unsupported RNN mode 'RNN_GELU' in LSTM"
 

@@ -1,11 +1,12 @@
 """rnninit: start PyTorch recurrent networks right.
 
 Gate-aware initialization of ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and their Cell classes
-(:func:`init_`, including the data-calibrated ``"auto"`` scheme), initial hidden and cell states
-of every useful kind (:func:`initial_state`, :class:`InitialState`, :func:`attach_initial_state`,
-:class:`Recurrent`), diagnostics (:func:`describe`, :func:`check`, :func:`timescales`,
-:func:`gradient_horizon`), Keras interop (:func:`from_keras_`, :func:`to_keras`) and a benchmark
-(``rnninit bench``).
+(:func:`init_`, including the data-calibrated ``"auto"`` scheme) and of any module whose
+gates are declared once (:class:`Declaration`, :func:`register_layout`); initial hidden and
+cell states of every useful kind (:func:`initial_state`, :class:`InitialState`,
+:func:`attach_initial_state`, :class:`Recurrent`), diagnostics (:func:`describe`,
+:func:`check`, :func:`timescales`, :func:`gradient_horizon`), Keras interop
+(:func:`from_keras_`, :func:`to_keras`) and a benchmark (``rnninit bench``).
 
 The top level holds what a user calls. Result types, layout tools, errors and checkpoint helpers
 live in their subpackages: :mod:`rnninit.layouts` (gate order, :func:`~rnninit.layouts.layout_of`,
@@ -43,11 +44,12 @@ from __future__ import annotations
 
 from . import catalog, initializers  # noqa: F401  (catalog: registers the built-in names)
 from ._version import __version__
+from .declaration import Declaration
 from .diagnose import check, describe, gradient_horizon, timescales
 from .errors import RnnInitError
 from .facade import init_
 from .keras_io import from_keras_, to_keras
-from .layouts import gates
+from .layouts import gates, register_layout
 from .recipes import Recipe
 from .registry import INITIALIZERS, Init, register
 from .schemes import SCHEMES, recipe
@@ -63,6 +65,7 @@ from .states import (
 __all__ = [
     "INITIALIZERS",
     "SCHEMES",
+    "Declaration",
     "Init",
     "InitialState",
     "Recipe",
@@ -81,6 +84,7 @@ __all__ = [
     "initializers",
     "recipe",
     "register",
+    "register_layout",
     "remove_initial_state",
     "timescales",
     "to_keras",

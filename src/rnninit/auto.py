@@ -71,7 +71,7 @@ from .calibration import (
     valid_rows,
 )
 from .errors import ArgumentTypeError, CalibrationError, UnknownNameError
-from .layouts import find_recurrent, layout_of
+from .layouts import find_recurrent, layout_of, parameters_of
 from .schemes import recipe
 from .transaction import atomic
 from .validation import check_arguments
@@ -169,7 +169,6 @@ def _scale_blocks(
     weights then see the data as if every feature were standardized), then scale the block.
     """
     lay = layout_of(module)
-    suffixes = [""] if lay.is_cell else ["", "_reverse"][: lay.num_directions]
     diag = torch.diagonal(sigma)
     if not bool((diag > 0).any()):
         raise CalibrationError(
@@ -179,12 +178,13 @@ def _scale_blocks(
     col = torch.where(diag > 0, diag.clamp_min(1e-300).rsqrt(), torch.ones_like(diag))
     if not per_feature:
         col = torch.ones_like(diag)
-    for suffix in suffixes:
-        name = "weight_ih" if lay.is_cell else f"weight_ih_l{k}{suffix}"
-        w = getattr(module, name)
-        if not isinstance(w, nn.Parameter):
+    for ref in parameters_of(module, where, parametrized=True):
+        if ref.kind != "input" or ref.layer != k:
+            continue
+        w = ref.param  # (G*H, in): the Parameter, or its transposed view (column-stacked)
+        if ref.parametrization is not None:
             raise CalibrationError(
-                f"{where}.{name} is not a plain Parameter (a parametrization?): initialize the "
+                f"{ref.name} is not a plain Parameter (a parametrization?): initialize the "
                 "model before registering parametrizations"
             )
         for g in lay.gate_names:
@@ -229,7 +229,12 @@ def _calibrate(
         s = all_reduce(s, reduce_sum()) / float(count.item())
         _scale_blocks(module, k, s.to(torch.float64), target, name, per_feature)
         if k + 1 < lay.num_layers:
-            assert isinstance(module, nn.RNNBase)
+            if not isinstance(module, nn.RNNBase):
+                raise CalibrationError(
+                    f"{name or 'the module'} ({type(module).__name__}) has {lay.num_layers} "
+                    "layers: 'auto' runs layer k alone only for nn.RNN/LSTM/GRU; declare and "
+                    "initialize its layers (or cells) one by one"
+                )
             single = layer_module(module, k)
             inputs = [single(x)[0] for x in inputs]
 
@@ -279,7 +284,7 @@ def _base_all(
             local = float(max(max(seen), cap.max_len))
             longest = float(all_reduce(torch.tensor([local]), reduce_max()).item())
         _base_init(name, mod, cfg.reach * longest, cfg, gen)
-        broadcast_from_rank0(mod.parameters(recurse=False))
+        broadcast_from_rank0(mod.parameters())
 
 
 def _scale_standardized(modules: Selected, cfg: _Settings) -> None:
@@ -311,7 +316,7 @@ def _calibrate_all(
         )
         cap = caps[name] if clean else capture_pass(model, batches, modules, {name})[name]
         _calibrate(name, mods[name], cap, lens, cfg.target, cfg.per_feature)
-        broadcast_from_rank0(mods[name].parameters(recurse=False))
+        broadcast_from_rank0(mods[name].parameters())
 
 
 def auto_init_(

@@ -27,6 +27,7 @@ __all__ = [
     "InitializerError",
     "KerasConversionError",
     "KerasConversionWarning",
+    "LayoutError",
     "NoRecurrentModuleError",
     "NonFiniteError",
     "RnnInitError",
@@ -34,6 +35,7 @@ __all__ = [
     "SchemeWarning",
     "StateShapeError",
     "UnknownNameError",
+    "UnsupportedModuleError",
     "nearest",
     "warn_caller",
 ]
@@ -79,7 +81,7 @@ class NoRecurrentModuleError(RnnInitError, ValueError):
     >>> try:
     ...     rnninit.init_(torch.nn.Linear(2, 2), "orthogonal")
     ... except NoRecurrentModuleError as e:
-    ...     print(e)
+    ...     print(str(e).split(" (")[0])
     Linear contains no nn.RNN, nn.LSTM, nn.GRU or Cell module
     """
 
@@ -244,6 +246,32 @@ def warn_caller(message: str, category: type[Warning]) -> None:
         level += 1
         frame = frame.f_back  # type: ignore[assignment]
     warnings.warn(message, category, stacklevel=level + 1)
+
+
+class LayoutError(RnnInitError, ValueError):
+    """A layout declaration that is malformed or does not fit its module (missing parameter,
+    a shape that is not a multiple of the gate count, ...). Raised before anything is written.
+
+    >>> import rnninit
+    >>> try:
+    ...     rnninit.Declaration("LSTM", "ifgq", input="w", recurrent="u")
+    ... except RnnInitError as e:
+    ...     print(e)
+    gates of the LSTM family='q' is not known; valid: f, g, i, o
+    """
+
+
+class UnsupportedModuleError(RnnInitError, TypeError):
+    """Not a module, or a module whose class has no declared layout
+    (:func:`rnninit.register_layout` declares one).
+
+    >>> import torch, rnninit
+    >>> try:
+    ...     rnninit.gates("lstm")
+    ... except UnsupportedModuleError as e:
+    ...     print(e)
+    module must be a torch.nn.Module, got str ('lstm')
+    """
 
 
 def nearest(given: str, valid: Iterable[str]) -> str | None:

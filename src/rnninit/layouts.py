@@ -45,6 +45,7 @@ slice(4, 8, None)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -55,12 +56,17 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.weight_norm import WeightNorm
 
+from .declaration import FAMILIES, GATES, KEEP_GATE, KINDS, Declaration
+from .errors import LayoutError
+from .layout_registry import declaration_of, register_layout, unregister_layout
 from .selection import find_recurrent, is_recurrent, user_name
 
 __all__ = [
+    "FAMILIES",
     "GATES",
     "KEEP_GATE",
     "MATRIX_KINDS",
+    "Declaration",
     "GateBlock",
     "Layout",
     "ParamRef",
@@ -70,41 +76,29 @@ __all__ = [
     "is_recurrent",
     "layout_of",
     "parameters_of",
+    "register_layout",
+    "unregister_layout",
     "user_name",
 ]
 
 MatrixKind = Literal["input", "recurrent", "projection", "bias_ih", "bias_hh"]
 
 #: The matrix kinds of a recurrent layer, in PyTorch's registration order.
-MATRIX_KINDS: tuple[str, ...] = ("input", "recurrent", "bias_ih", "bias_hh", "projection")
+MATRIX_KINDS: tuple[str, ...] = KINDS
 
-#: Gate names per family, in PyTorch's row-block order.
-GATES: dict[str, tuple[str, ...]] = {
-    "LSTM": ("i", "f", "g", "o"),
-    "GRU": ("r", "z", "n"),
-    "RNN": ("h",),
-}
-
-#: The gate whose bias sets the memory timescale: LSTM forget gate, GRU update (keep) gate.
-KEEP_GATE: dict[str, str] = {"LSTM": "f", "GRU": "z"}
-
-_PREFIX_KIND: dict[str, MatrixKind] = {
-    "weight_ih": "input",
-    "weight_hh": "recurrent",
-    "weight_hr": "projection",
-    "bias_ih": "bias_ih",
-    "bias_hh": "bias_hh",
-}
-_CELL_ORDER = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-_LAYER_RE = re.compile(r"^(weight_ih|weight_hh|weight_hr|bias_ih|bias_hh)(?:_l(\d+))?(_reverse)?$")
+_FROM_FAMILY = "family"
 
 
 @dataclass(frozen=True)
 class Layout:
-    """The structure of one recurrent module: family, gates and sizes.
+    """The structure of one recurrent module: family, gates and sizes, read from its parameters
+    through its :class:`~rnninit.declaration.Declaration`.
 
     ``family`` is ``"LSTM"``, ``"GRU"`` or ``"RNN"``; ``nonlinearity`` is ``"tanh"`` or ``"relu"``
-    for RNNs and ``None`` otherwise. Cells have ``num_layers == num_directions == 1``.
+    for RNNs and ``None`` otherwise. ``is_cell``: called one step at a time (``cell(x, hx)``).
+    Cells have ``num_layers == num_directions == 1``. ``gates`` (default: the family's gates in
+    PyTorch's order), ``keep`` (default: the family's keep gate) and ``stacking`` (``"rows"`` or
+    ``"columns"``) come from the declaration.
 
     >>> lay = layout_of(nn.LSTM(3, 8, num_layers=2, proj_size=4))
     >>> lay.family, lay.gate_names, lay.hidden_out, lay.keep_gate
@@ -121,15 +115,25 @@ class Layout:
     num_directions: int
     bias: bool
     batch_first: bool
+    gates: tuple[str, ...] = ()
+    keep: str | None = _FROM_FAMILY
+    stacking: str = "rows"
+
+    def __post_init__(self) -> None:
+        if not self.gates:
+            object.__setattr__(self, "gates", GATES[self.family])
+        if self.keep == _FROM_FAMILY:
+            keep = KEEP_GATE.get(self.family)
+            object.__setattr__(self, "keep", keep if keep in self.gates else None)
 
     @property
     def gate_names(self) -> tuple[str, ...]:
-        """Gate names in row-block order (``i, f, g, o`` / ``r, z, n`` / ``h``)."""
-        return GATES[self.family]
+        """Gate names in stacking order (PyTorch: ``i, f, g, o`` / ``r, z, n`` / ``h``)."""
+        return self.gates
 
     @property
     def num_gates(self) -> int:
-        """``G``: the number of stacked row blocks."""
+        """``G``: the number of stacked blocks."""
         return len(self.gate_names)
 
     @property
@@ -140,10 +144,11 @@ class Layout:
     @property
     def keep_gate(self) -> str | None:
         """The gate whose bias sets the memory timescale (``f`` or ``z``), or ``None``."""
-        return KEEP_GATE.get(self.family)
+        return self.keep
 
     def gate_slice(self, gate: str) -> slice:
-        """Row slice of ``gate`` in a stacked ``(G*H, ...)`` matrix or ``(G*H,)`` bias.
+        """Slice of ``gate`` along the gate axis of a stacked ``(G*H, ...)`` matrix (the rows of
+        :attr:`ParamRef.param`, which is a transposed view for column-stacked weights) or bias.
 
         >>> layout_of(nn.GRU(3, 5)).gate_slice("n")
         slice(10, 15, None)
@@ -152,54 +157,177 @@ class Layout:
         return slice(k * self.hidden_size, (k + 1) * self.hidden_size)
 
 
+def _get(module: nn.Module, name: str) -> torch.Tensor:
+    owner, _, attr = name.rpartition(".")
+    value = getattr(module.get_submodule(owner) if owner else module, attr)
+    assert isinstance(value, torch.Tensor)
+    return value
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str, directions: tuple[str, ...]) -> re.Pattern[str]:
+    dirs = "|".join(re.escape(d) for d in sorted(directions, key=len, reverse=True))
+    out = ""
+    for part in re.split(r"(\{layer\}|\{direction\})", pattern):
+        if part == "{layer}":
+            out += r"(?P<layer>\d+)"
+        elif part == "{direction}":
+            out += f"(?P<direction>{dirs})"
+        else:
+            out += re.escape(part)
+    return re.compile(out)
+
+
+def _regex(decl: Declaration, pattern: str) -> re.Pattern[str]:
+    return _compiled(pattern, decl.directions)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One declared parameter found in a module: its kind, layer, direction and tensor."""
+
+    name: str
+    kind: str
+    layer: int
+    direction: int
+    tensor: torch.Tensor
+    how: str | None  # None, "parametrize", "weight_norm" or "buffer" (read, never written)
+
+
+def _candidates(module: nn.Module) -> dict[str, tuple[torch.Tensor, str | None]]:
+    found: dict[str, tuple[torch.Tensor, str | None]] = {}
+    for local, b in module.named_buffers():  # weights kept as buffers (frozen, for export)
+        found[local] = (b, "buffer")
+    for local, p in module.named_parameters():
+        found[local] = (p, None)
+    if parametrize.is_parametrized(module):
+        for local in module.parametrizations:  # type: ignore[union-attr]
+            found[str(local)] = (effective_weight(module, str(local)), "parametrize")
+    for local in legacy_weight_norm(module):
+        found[local] = (effective_weight(module, local), "weight_norm")
+    return found
+
+
+def _slots(module: nn.Module, decl: Declaration) -> list[_Slot]:
+    """Every declared parameter of ``module``, in (layer, direction, kind) order."""
+    patterns = [(kind, _regex(decl, pat)) for kind, pat in decl.names.items()]
+    slots: list[_Slot] = []
+    for local, (tensor, how) in _candidates(module).items():
+        for kind, rx in patterns:
+            m = rx.fullmatch(local)
+            if m is None:
+                continue
+            groups = m.groupdict()
+            layer = int(groups.get("layer") or 0)
+            direction = decl.directions.index(groups.get("direction") or decl.directions[0])
+            slots.append(_Slot(local, kind, layer, direction, tensor, how))
+            break
+    slots.sort(key=lambda s: (s.layer, s.direction, KINDS.index(s.kind)))
+    return slots
+
+
+def _fail(module: nn.Module, decl: Declaration, what: str) -> LayoutError:
+    params = ", ".join(f"{n} {tuple(p.shape)}" for n, (p, _) in _candidates(module).items())
+    return LayoutError(
+        f"the layout declared for {type(module).__name__} ({decl.family}, gates "
+        f"{''.join(decl.gates)}, {decl.stacking}) does not fit it: {what}. Its parameters: "
+        f"{params or 'none'}"
+    )
+
+
+def _check_slots(module: nn.Module, decl: Declaration, slots: list[_Slot]) -> Layout:
+    """Check every declared parameter against the module; return the layout it implies."""
+    by_key = {(s.layer, s.direction, s.kind): s for s in slots}
+    layers = sorted({s.layer for s in slots if s.kind == "input"})
+    dirs = sorted({s.direction for s in slots if s.kind == "input"})
+    if not layers:
+        raise _fail(module, decl, f"input={decl.input!r} matches no parameter")
+    if layers != list(range(len(layers))):
+        raise _fail(module, decl, f"the layers of input={decl.input!r} are {layers}, not 0..L-1")
+    if dirs != list(range(len(dirs))):
+        raise _fail(module, decl, f"the input weight has no forward direction {dirs}")
+    col = decl.stacking == "columns"
+    g = len(decl.gates)
+    first = by_key[(0, 0, "input")].tensor
+    if first.dim() != 2 or first.shape[1 if col else 0] % g:
+        axis = "columns" if col else "rows"
+        raise _fail(
+            module, decl,
+            f"{decl.input!r} has shape {tuple(first.shape)}: its {axis} must be a multiple of "
+            f"the {g} gates",
+        )  # fmt: skip
+    hidden = first.shape[1 if col else 0] // g
+    input_size = first.shape[0 if col else 1]
+    proj = by_key.get((0, 0, "projection"))
+    proj_size = 0 if proj is None else proj.tensor.shape[1 if col else 0]
+    h_out = proj_size or hidden
+    stacked = (g * hidden,)
+
+    def shape(kind: str, other: int) -> tuple[int, ...]:
+        if kind in ("bias_ih", "bias_hh"):
+            return stacked
+        if kind == "projection":
+            return (hidden, proj_size) if col else (proj_size, hidden)
+        return (other, g * hidden) if col else (g * hidden, other)
+
+    has_bias = False
+    for layer in layers:
+        for d in dirs:
+            for kind in decl.names:
+                slot = by_key.get((layer, d, kind))
+                if slot is None:
+                    attr = decl.switches.get(kind)
+                    if attr is not None and not getattr(module, attr, True):
+                        continue
+                    pattern = decl.names[kind]
+                    where = f" (layer {layer}, direction {d})" if decl.per_layer else ""
+                    raise _fail(module, decl, f"{kind}={pattern!r}{where} is missing")
+                if slot.how in ("parametrize", "weight_norm") and col:
+                    raise _fail(
+                        module, decl,
+                        f"{slot.name} is parametrized; column-stacked weights must be plain "
+                        "Parameters",
+                    )  # fmt: skip
+                width = slot.tensor.shape[0 if col else 1] if slot.tensor.dim() == 2 else 0
+                other = {"input": width if layer else input_size, "recurrent": h_out}.get(kind, 0)
+                want = shape(kind, other)
+                if tuple(slot.tensor.shape) != want:
+                    raise _fail(
+                        module, decl,
+                        f"{slot.name} has shape {tuple(slot.tensor.shape)}, expected {want} "
+                        f"(H = {hidden} from {decl.input!r}, {g} gates)",
+                    )  # fmt: skip
+                has_bias = has_bias or (kind in ("bias_ih", "bias_hh") and slot.how != "buffer")
+    return Layout(
+        family=decl.family,
+        nonlinearity=decl.nonlinearity,
+        is_cell=decl.step == "cell",
+        input_size=int(input_size),
+        hidden_size=int(hidden),
+        proj_size=int(proj_size),
+        num_layers=len(layers),
+        num_directions=len(dirs),
+        bias=has_bias,
+        batch_first=decl.step == "sequence" and bool(getattr(module, "batch_first", False)),
+        gates=tuple(decl.gates),
+        keep=decl.keep_gate,
+        stacking=decl.stacking,
+    )
+
+
 def layout_of(module: nn.Module) -> Layout:
-    """Return the :class:`Layout` of a recurrent module; ``TypeError`` for anything else.
+    """Return the :class:`Layout` of a recurrent module, read through its declaration.
+
+    Raises:
+        UnsupportedModuleError: not a module, or a module without a declared layout.
+        LayoutError: the declaration does not fit the module (a parameter missing, a shape
+            that is not a multiple of the gate count or does not match the others, ...).
 
     >>> layout_of(nn.RNN(2, 3, nonlinearity="relu")).nonlinearity
     'relu'
     """
-    if isinstance(module, nn.RNNBase):
-        mode = module.mode
-        family = {"LSTM": "LSTM", "GRU": "GRU", "RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(mode)
-        if family is None:
-            raise TypeError(f"unsupported RNN mode {mode!r} in {type(module).__name__}")
-        nonlin = {"RNN_TANH": "tanh", "RNN_RELU": "relu"}.get(mode)
-        return Layout(
-            family=family,
-            nonlinearity=nonlin,
-            is_cell=False,
-            input_size=module.input_size,
-            hidden_size=module.hidden_size,
-            proj_size=int(getattr(module, "proj_size", 0)),
-            num_layers=module.num_layers,
-            num_directions=2 if module.bidirectional else 1,
-            bias=bool(module.bias),
-            batch_first=bool(module.batch_first),
-        )
-    if isinstance(module, nn.RNNCellBase):
-        if isinstance(module, nn.LSTMCell):
-            family, nonlin = "LSTM", None
-        elif isinstance(module, nn.GRUCell):
-            family, nonlin = "GRU", None
-        elif isinstance(module, nn.RNNCell):
-            family, nonlin = "RNN", str(module.nonlinearity)
-        else:
-            raise TypeError(f"unsupported recurrent cell type {type(module).__name__}")
-        return Layout(
-            family=family,
-            nonlinearity=nonlin,
-            is_cell=True,
-            input_size=module.input_size,
-            hidden_size=module.hidden_size,
-            proj_size=0,
-            num_layers=1,
-            num_directions=1,
-            bias=bool(module.bias),
-            batch_first=False,
-        )
-    raise TypeError(
-        f"expected nn.RNN, nn.LSTM, nn.GRU or a Cell class, got {type(module).__name__}"
-    )
+    decl = declaration_of(module)
+    return _check_slots(module, decl, _slots(module, decl))
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,7 +339,9 @@ class ParamRef:
     ``parametrization`` is ``None`` for a plain Parameter (``param`` is the Parameter), or
     ``"parametrize"`` (``torch.nn.utils.parametrize``, e.g. ``parametrizations.weight_norm``)
     or ``"weight_norm"`` (the legacy ``torch.nn.utils.weight_norm`` hook): then ``param`` is a
-    detached snapshot of the *effective* weight, not a Parameter.
+    detached snapshot of the *effective* weight, not a Parameter. A column-stacked weight
+    (``stacking="columns"``, stored ``(in, G*H)``) is given as its transposed view, so that
+    ``param`` is always ``(G*H, in)`` and writing into ``param[rows]`` writes the columns.
 
     >>> [r.local_name for r in parameters_of(nn.GRU(2, 3))]
     ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
@@ -293,7 +423,7 @@ def effective_weight(module: nn.Module, local_name: str) -> torch.Tensor:
     """
     with torch.no_grad():
         hook = legacy_weight_norm(module).get(local_name)
-        value = hook.compute_weight(module) if hook is not None else getattr(module, local_name)
+        value = hook.compute_weight(module) if hook is not None else _get(module, local_name)
         assert isinstance(value, torch.Tensor)
         return value.detach()
 
@@ -301,12 +431,17 @@ def effective_weight(module: nn.Module, local_name: str) -> torch.Tensor:
 def parameters_of(
     module: nn.Module, module_name: str = "", *, parametrized: bool = False
 ) -> list[ParamRef]:
-    """The weights of one recurrent module with their roles, in registration order.
+    """The weights of one recurrent module with their roles, by layer, direction and kind.
 
-    Registration order is the order of ``module.parameters()``, which is the order PyTorch's
-    ``reset_parameters()`` draws them in. With ``parametrized=True`` the weights under a
-    parametrization (``torch.nn.utils.parametrize``) or a legacy weight-norm hook are included,
-    in PyTorch's weight order, as snapshots of their effective value (see :class:`ParamRef`).
+    The order is layer, direction, then kind (``input``, ``recurrent``, ``bias_ih``,
+    ``bias_hh``, ``projection``): for PyTorch's modules the order of ``module.parameters()``,
+    which is the order PyTorch's ``reset_parameters()`` draws them in. A parameter the
+    declaration does not name (a subclass's extra, weight_norm's ``g`` / ``v``) is not listed.
+    With ``parametrized=True`` the weights under a parametrization
+    (``torch.nn.utils.parametrize``) or a legacy weight-norm hook are included, as snapshots of
+    their effective value (see :class:`ParamRef`). Weights kept as buffers give the layout its
+    sizes but are never listed (nothing writes them). A column-stacked weight is listed as its
+    transposed view, ``(G*H, in)``, so that every block is ``(H, in)`` as in PyTorch.
 
     >>> from torch.nn.utils.parametrizations import weight_norm
     >>> lstm = weight_norm(nn.LSTM(2, 3), "weight_hh_l0")
@@ -315,40 +450,26 @@ def parameters_of(
     >>> [(r.local_name, r.parametrization) for r in parameters_of(lstm, parametrized=True)][:2]
     [('weight_ih_l0', None), ('weight_hh_l0', 'parametrize')]
     """
-    layout = layout_of(module)
-    found: dict[str, tuple[torch.Tensor, str | None]] = {
-        local: (p, None) for local, p in module.named_parameters(recurse=False)
-    }
-    if parametrized:
-        if parametrize.is_parametrized(module):
-            for local in module.parametrizations:  # type: ignore[union-attr]
-                found[str(local)] = (effective_weight(module, str(local)), "parametrize")
-        for local in legacy_weight_norm(module):
-            found[local] = (effective_weight(module, local), "weight_norm")
-        order = list(getattr(module, "_flat_weights_names", None) or _CELL_ORDER)
-        found = dict(
-            sorted(found.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else -1)
+    decl = declaration_of(module)
+    slots = _slots(module, decl)
+    layout = _check_slots(module, decl, slots)
+    col = layout.stacking == "columns"
+    return [
+        ParamRef(
+            name=_qualify(module_name, s.name),
+            local_name=s.name,
+            module_name=module_name,
+            module=module,
+            layout=layout,
+            layer=s.layer,
+            direction=s.direction,
+            kind=s.kind,
+            param=s.tensor.t() if col and s.tensor.dim() == 2 else s.tensor,
+            parametrization=s.how,
         )
-    refs: list[ParamRef] = []
-    for local, (p, how) in found.items():
-        m = _LAYER_RE.match(local)
-        if m is None:
-            continue  # a parameter a subclass added (or weight_norm's g / v): not ours to touch
-        refs.append(
-            ParamRef(
-                name=_qualify(module_name, local),
-                local_name=local,
-                module_name=module_name,
-                module=module,
-                layout=layout,
-                layer=int(m.group(2) or 0),
-                direction=1 if m.group(3) else 0,
-                kind=_PREFIX_KIND[m.group(1)],
-                param=p,
-                parametrization=how,
-            )
-        )
-    return refs
+        for s in slots
+        if s.how is None or (parametrized and s.how != "buffer")
+    ]
 
 
 def _blocks_of(ref: ParamRef) -> Iterator[GateBlock]:

@@ -16,18 +16,21 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from .errors import NoRecurrentModuleError
+from .errors import NoRecurrentModuleError, UnsupportedModuleError
+from .layout_registry import declared
 
 __all__ = ["find_recurrent", "is_recurrent", "user_name"]
 
 
 def is_recurrent(module: nn.Module) -> bool:
-    """True for ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and the Cell classes (and subclasses).
+    """True for a module whose class (or the module itself) has a declared layout:
+    ``nn.RNN``, ``nn.LSTM``, ``nn.GRU``, the Cell classes and their subclasses, and every class
+    given to :func:`rnninit.register_layout`.
 
     >>> is_recurrent(nn.GRUCell(2, 3)), is_recurrent(nn.Linear(2, 3))
     (True, False)
     """
-    return isinstance(module, nn.RNNBase | nn.RNNCellBase)
+    return declared(module) is not None
 
 
 def _as_patterns(value: str | Sequence[str] | None, argument: str) -> list[str] | None:
@@ -80,13 +83,16 @@ def find_recurrent(
     ['enc']
     """
     if not isinstance(module, nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+        raise UnsupportedModuleError(
+            f"module must be a torch.nn.Module, got {type(module).__name__} ({module!r:.40})"
+        )
     inc = _as_patterns(include, "include")
     exc = _as_patterns(exclude, "exclude")
     found = [(n, m) for n, m in module.named_modules() if is_recurrent(m)]
     if not found:
         raise NoRecurrentModuleError(
-            f"{type(module).__name__} contains no nn.RNN, nn.LSTM, nn.GRU or Cell module"
+            f"{type(module).__name__} contains no nn.RNN, nn.LSTM, nn.GRU or Cell module (nor a "
+            "module with a declared layout: rnninit.register_layout)"
         )
     kept = [
         (user_name(n), m)

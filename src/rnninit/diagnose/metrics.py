@@ -107,7 +107,8 @@ class EffectiveBias:
 
     @property
     def is_keep_gate(self) -> bool:
-        """True for LSTM ``f`` and GRU ``z``: the gate whose bias sets the memory timescale."""
+        """True for LSTM ``f`` and GRU ``z`` (the keep gate of a declaration of these families):
+        the gate whose bias sets the memory timescale."""
         return KEEP_GATE.get(self.family) == self.gate
 
 
@@ -149,6 +150,8 @@ def effective_biases(
                         a, b = ih[k], hh[k]
                         value = a.tensor.detach().double() + b.tensor.detach().double()
                         params = f"{a.param_name}+{b.param_name.rsplit('.', 1)[-1]}"
+                    elif k in ih:  # a one-bias cell (declared with bias_ih only)
+                        value, params = ih[k].tensor.detach().double(), ih[k].param_name
                     else:
                         value = torch.zeros(lay.hidden_size, dtype=torch.float64)
                         params = ""

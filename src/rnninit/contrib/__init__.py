@@ -1,0 +1,9 @@
+"""Layout declarations for third-party recurrent cells, one module per library.
+
+Each module imports its library and registers its declarations when *you* import it (nothing
+here is imported by ``import rnninit``):
+
+* :mod:`rnninit.contrib.torchrecurrent`: ``torchrecurrent`` 0.2.5 (the ``cells`` extra:
+  ``pip install rnninit[cells]``): ``PeepholeLSTMCell``, ``JANETCell``, ``LiGRUCell``,
+  ``UGRNNCell``.
+"""
