@@ -17,7 +17,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev,cells]"
 	touch $(STAMP)
 
-bench: $(STAMP)
+# `make bench` needs only torch and the `bench` extra, not the development tools of `setup`
+# (an existing full setup serves as is). --no-compile: pip byte-compiling every module of torch,
+# scipy and matplotlib took more time than the benchmark; the few modules the benchmark imports
+# are compiled when first imported.
+BENCH_STAMP := $(VENV)/.rnninit-bench-installed
+
+$(BENCH_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -f $(STAMP) || $(BIN)/pip install --quiet --no-compile torch==2.13.0
+	test -f $(STAMP) || $(BIN)/pip install --quiet --no-compile -e ".[bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/rnninit bench --quick --out bench-out
 
 demo: $(STAMP)

@@ -181,11 +181,20 @@ def test_verdict_for_a_folk_winner_and_for_a_clear_rnninit_win() -> None:
 
 
 def test_verdict_flags_a_lead_within_the_seed_spread() -> None:
+    recs = [_rec("pytorch", s, n, 0.008) for s, n in enumerate((1000, 1200, 1600))]
+    recs += [_rec("keras", s, n, 0.008) for s, n in enumerate((900, 1100, 1500))]
+    ((group, entries),) = group_entries(recs).items()
+    text = verdict(group, entries)
+    assert text.startswith("winner `keras`") and "within the seed spread" in text
+
+
+def test_verdict_names_no_winner_and_judges_no_gap_where_nothing_solved() -> None:
     recs = [_rec("pytorch", s, None, v) for s, v in enumerate((0.10, 0.12, 0.16))]
     recs += [_rec("keras", s, None, v) for s, v in enumerate((0.09, 0.11, 0.15))]
     ((group, entries),) = group_entries(recs).items()
     text = verdict(group, entries)
-    assert "within the seed spread" in text and "Nothing solved it" in text
+    assert text.startswith("no start solved it within the budget of 3000 steps")
+    assert "`keras`" in text and "spread" not in text and "winner" not in text
 
 
 def test_runs_differing_beyond_the_seed_are_separate_entries_labelled_by_the_difference() -> None:

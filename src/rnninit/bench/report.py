@@ -26,7 +26,9 @@ from .summary import Entry, group_entries
 __all__ = [
     "RNNINIT_SCHEMES",
     "clearly_better",
+    "default_entry",
     "format_final",
+    "is_state_group",
     "title_of",
     "verdict",
     "write_report",
@@ -119,17 +121,51 @@ def _describe(e: Entry) -> str:
     return f"{solved}, final test {metric} {format_final(e)}{div}"
 
 
+def is_state_group(group: tuple[str, int, str]) -> bool:
+    """Whether the group is the initial-state task (``echo``), whose starts are initial states
+    (the recurrent weights are PyTorch's default in every run) rather than weight schemes.
+
+    >>> is_state_group(("echo", 10, "lstm")), is_state_group(("adding", 100, "lstm"))
+    (True, False)
+    """
+    return group[0] == "echo"
+
+
+def default_entry(entries: Sequence[Entry]) -> Entry | None:
+    """PyTorch's default in a group: the ``pytorch`` weights with the zeros initial state
+    (``torch.nn.LSTM``'s start when no ``h0`` is given); None when it was not run."""
+    return next((e for e in entries if e.scheme == "pytorch" and e.state == "zeros"), None)
+
+
 def verdict(group: tuple[str, int, str], entries: Sequence[Entry]) -> str:
-    """One honest paragraph on a group: who wins, and against PyTorch's default."""
+    """One honest paragraph on a group: who wins, and against PyTorch's default.
+
+    Where no start solved the task within the budget there is no winner: the paragraph says so
+    and gives the best final metric without judging a gap. In the initial-state task (echo) the
+    starts are initial states and PyTorch's default is the zeros state.
+    """
     best = entries[0]
-    if group[0] == "echo":
-        zeros = next((e for e in entries if e.state == "zeros"), None)
-        text = f"best start: `{best.label}` ({_describe(best)})"
-        if zeros is not None and zeros is not best:
-            how = "beyond" if clearly_better(best, zeros) else "only within"
-            text += f"; zeros: {_describe(zeros)}; the gap is {how} the seed spread"
-        return text
-    default = next((e for e in entries if e.scheme == "pytorch" and e.state == "zeros"), None)
+    default = default_entry(entries)
+    state = is_state_group(group)
+    kind = "initial state" if state else "start"
+    if best.solved == 0:
+        text = (
+            f"no {kind} solved it within the budget of {best.budget} steps; "
+            f"best final metric: `{best.label}` ({_describe(best)})"
+        )
+        if default is not None and default is not best:
+            text += f"; PyTorch default{' (zeros)' if state else ''}: {_describe(default)}"
+        elif default is best:
+            text += " (PyTorch's default)"
+        return text + "."
+    if state:
+        text = f"best initial state: `{best.label}` ({_describe(best)})"
+        if default is None:
+            return text + "; the zeros state was not run."
+        if default is best:
+            return text + ": **the zeros state (PyTorch's default) is best.**"
+        how = "beyond" if clearly_better(best, default) else "only within"
+        return text + f"; zeros: {_describe(default)}; the gap is {how} the seed spread"
     text = f"winner `{best.label}` ({_describe(best)})"
     if default is None:
         return text + "; PyTorch's default was not run here."
@@ -144,8 +180,6 @@ def verdict(group: tuple[str, int, str], entries: Sequence[Entry]) -> str:
         text += " rnninit's best beats the default beyond the seed spread."
     else:
         text += " **The lead over the default is within the seed spread.**"
-    if best.solved == 0:
-        text += " Nothing solved it within the budget."
     return text
 
 
