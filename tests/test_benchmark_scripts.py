@@ -139,18 +139,18 @@ def test_list_marks_each_run_done_or_todo_and_runs_nothing(
     assert (out / "results.jsonl").read_text().count("\n") == 2  # nothing ran
 
 
-def test_the_table_in_benchmarks_md_is_the_one_the_recorded_results_give(
+def test_the_table_in_ablation_md_is_the_one_the_recorded_results_give(
     scripts: dict[str, ModuleType], tmp_path: Path
 ) -> None:
     ablation = scripts["ablation"]
-    doc = BENCHMARKS.parent / "docs" / "BENCHMARKS.md"
-    copy = tmp_path / "BENCHMARKS.md"
+    doc = BENCHMARKS.parent / "docs" / "ablation.md"
+    copy = tmp_path / "ablation.md"
     copy.write_text(doc.read_text())
     text = ablation.table(str(BENCHMARKS / "results" / "ablation"))
     assert text.count("\n") > len(ablation.CELLS)  # a header, a rule and a row per cell
     assert not ablation.update_doc(str(copy), text), (
-        "docs/BENCHMARKS.md's ablation table is stale: run "
-        "python benchmarks/ablation.py --table --update docs/BENCHMARKS.md"
+        "docs/ablation.md's ablation table is stale: run "
+        "python benchmarks/ablation.py --table --update docs/ablation.md"
     )
 
 
