@@ -43,11 +43,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/rnninit
 
-# the test suite, every >>> example in src/ (doctests) and docs/keras.md's examples
-# (the real-data tasks' doctests and tests read aeon's and the KJV package's data: `realdata`)
+# the test suite (tests/test_docs_examples.py runs every Python block of README.md and
+# docs/*.md, in page order, with Sybil) and every >>> example in src/ (doctests); the real-data
+# tasks' doctests and tests read aeon's and the KJV package's data (`realdata`)
 unit: $(STAMP) $(REALDATA_STAMP)
-	KERAS_BACKEND=torch $(BIN)/pytest -n 2 -q --doctest-modules --doctest-glob=keras.md \
-		tests src/rnninit docs/keras.md
+	KERAS_BACKEND=torch $(BIN)/pytest -n 2 -q --doctest-modules tests src/rnninit
 
 DOCS_STAMP := $(VENV)/.rnninit-docs-installed
 
@@ -55,10 +55,22 @@ $(DOCS_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[docs]"
 	touch $(DOCS_STAMP)
 
+# KaTeX renders the formulas on the site, offline: its release files come from the npm registry
+# (`npm pack`, checked against the registry's integrity hash) into .venv, and the MkDocs hook
+# publishes them with the site (docs/_hooks/mkdocs_hooks.py); nothing is loaded from a CDN.
+KATEX_VERSION := 0.19.1
+KATEX := $(VENV)/katex-$(KATEX_VERSION)
+
+$(KATEX)/dist/katex.min.js:
+	rm -rf $(KATEX) && mkdir -p $(KATEX)
+	cd $(KATEX) && npm pack --silent katex@$(KATEX_VERSION) > /dev/null \
+		&& tar -xzf katex-$(KATEX_VERSION).tgz --strip-components=1 && rm katex-$(KATEX_VERSION).tgz
+	test -f $@
+
 # The documentation site (mkdocs.yml) into site/; --strict: a broken link, a missing reference,
 # a docstring warning or a public name left out of the API reference fails the build.
-docs: $(DOCS_STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+docs: $(DOCS_STAMP) $(KATEX)/dist/katex.min.js
+	RNNINIT_KATEX_DIR=$(KATEX)/dist NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # README's test command: lint, types, tests + doctests, the strict docs build, the wheel check
 test: lint typecheck unit docs wheel

@@ -15,8 +15,8 @@ every task finishes before seed 1 of any. Usage::
 
 ``--list`` marks each run ``done`` or ``todo``. Results:
 benchmarks/results/ablation/results.jsonl; report: ``rnninit report benchmarks/results/ablation``;
-the factor table (cells x tasks): ``--table``, written into docs/BENCHMARKS.md with ``--table
---update docs/BENCHMARKS.md``.
+the factor table (cells x tasks): ``--table``, written into docs/ablation.md with ``--table
+--update docs/ablation.md``.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def configs(seeds: int, only: list[str] | None) -> list[RunConfig]:
                 continue
             for spec in CELLS.values():
                 if spec in PARTIAL:
-                    continue  # screens: re-run with rnninit bench (see BENCHMARKS.md)
+                    continue  # screens: re-run with rnninit bench (see docs/ablation.md)
                 for c in build_sweep([task], [spec], [cell], [length], seeds=seed + 1):
                     if c.seed == seed:
                         out.append(c)
@@ -137,21 +137,47 @@ def _cell_text(records: list[dict]) -> str:  # type: ignore[type-arg]
     return f"0/{n}, {shown}"
 
 
+#: Column headings of the factor table, short so that a rendered table does not wrap them.
+_HEADINGS = {
+    "adding": "adding T={length}",
+    "adding_x100": "adding x100 T={length}",
+    "copy": "copy T={length}",
+    "digits_perm": "permuted digits",
+    "digits_raw": "raw digits",
+}
+_CELL_NAMES = {"lstm": "LSTM", "gru": "GRU"}
+
+
+def _heading(task: str, length: int) -> str:
+    return _HEADINGS.get(task, f"{task} T={{length}}").format(length=length)
+
+
 def table(folder: str) -> str:
-    """The factor table: one row per cell, one column per task; seeds solved and the median
-    steps to solve (or, if none solved, the median final test metric)."""
+    """The factor table, one Markdown table per recurrent cell (rows: the cells of the ablation
+    by label; columns: the tasks run on that cell), then a table of each row's scheme spec.
+    A table cell holds the seeds solved and the median steps to solve (or, if none solved, the
+    median final test metric); rows with no run on a cell's tasks are left out of its table."""
     from rnninit.bench import load_results
 
-    runs: dict[tuple[str, str], list[dict]] = {}  # type: ignore[type-arg]
+    runs: dict[tuple[tuple[str, int, str], str], list[dict]] = {}  # type: ignore[type-arg]
     for r in load_results(folder):
         c = r["config"]
-        key = (f"{c['task']} T={c['length']} {c['cell']}", c["scheme"])
-        runs.setdefault(key, []).append(r)
-    tasks = [f"{t} T={n} {c}" for t, n, c in TASKS if any(k[0] == f"{t} T={n} {c}" for k in runs)]
-    lines = ["| start (scheme spec) | " + " | ".join(tasks) + " |", "|---" * (len(tasks) + 1) + "|"]
-    for label, spec in CELLS.items():
-        row = [_cell_text(runs[(t, spec)]) if (t, spec) in runs else "" for t in tasks]
-        lines.append(f"| {label} (`{spec}`) | " + " | ".join(row) + " |")
+        runs.setdefault(((c["task"], c["length"], c["cell"]), c["scheme"]), []).append(r)
+    lines: list[str] = []
+    for cell, name in _CELL_NAMES.items():
+        tasks = [t for t in TASKS if t[2] == cell and any(k[0] == t for k in runs)]
+        if not tasks:
+            continue
+        rows = []
+        for label, spec in CELLS.items():
+            row = [_cell_text(runs[(t, spec)]) if (t, spec) in runs else "" for t in tasks]
+            if any(row):
+                rows.append(f"| {label} | " + " | ".join(row) + " |")
+        heads = " | ".join(_heading(t, n) for t, n, _ in tasks)
+        lines += [f"**{name}**", "", f"| start | {heads} |", "|---" * (len(tasks) + 1) + "|"]
+        lines += [*rows, ""]
+    lines += ["**The scheme spec of each row**", "", "| start | scheme spec |", "|---|---|"]
+    lines += [f"| {label} | `{spec}` |" for label, spec in CELLS.items()]
     return "\n".join(lines)
 
 

@@ -89,16 +89,18 @@ def test_factor_table_counts_seeds_and_takes_medians_from_the_records(
     unsolved_median = statistics.median(r["final"]["test_loss"] for r in lines)
     (tmp_path / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     text = ablation.table(str(tmp_path))
-    header, _, *rows = text.splitlines()
-    assert f"{task} T={length} {cell}" in header
-    assert header.count("|") == 3  # one task column: only tasks with records are shown
-    (row,) = [r for r in rows if f"(`{spec}`)" in r]
+    title, _, header, _, *rest = text.splitlines()
+    rows = rest[: rest.index("")]  # the LSTM table's rows
+    assert title == "**LSTM**" and "**GRU**" not in text  # a table per cell that ran
+    assert header == f"| start | adding T={length} |"  # only tasks with records are shown
+    (row,) = [r for r in rows if r.startswith("| pytorch default |")]  # one row per cell
     assert row.endswith(f"| 0/3, mse {unsolved_median:.3g} |")  # no seed solved: the median
+    assert len(rows) == 1  # the cells that never ran have no row
+    assert f"| pytorch default | `{spec}` |" in text  # the spec of each row, in its own table
     # two of three seeds solved at 100 and 300 steps: "2/3 @200"
     for r, at in zip(lines, (100, None, 300), strict=True):
         r["solved"], r["steps_to_solve"] = at is not None, at
     assert ablation._cell_text(lines) == "2/3 @200"
-    assert all(not r.strip() for r in rows[1].split("|")[2:-1])  # a cell that never ran stays empty
 
 
 def test_evidence_plan_runs_every_target_once(scripts: dict[str, ModuleType]) -> None:
@@ -139,18 +141,18 @@ def test_list_marks_each_run_done_or_todo_and_runs_nothing(
     assert (out / "results.jsonl").read_text().count("\n") == 2  # nothing ran
 
 
-def test_the_table_in_benchmarks_md_is_the_one_the_recorded_results_give(
+def test_the_table_in_ablation_md_is_the_one_the_recorded_results_give(
     scripts: dict[str, ModuleType], tmp_path: Path
 ) -> None:
     ablation = scripts["ablation"]
-    doc = BENCHMARKS.parent / "docs" / "BENCHMARKS.md"
-    copy = tmp_path / "BENCHMARKS.md"
+    doc = BENCHMARKS.parent / "docs" / "ablation.md"
+    copy = tmp_path / "ablation.md"
     copy.write_text(doc.read_text())
     text = ablation.table(str(BENCHMARKS / "results" / "ablation"))
     assert text.count("\n") > len(ablation.CELLS)  # a header, a rule and a row per cell
     assert not ablation.update_doc(str(copy), text), (
-        "docs/BENCHMARKS.md's ablation table is stale: run "
-        "python benchmarks/ablation.py --table --update docs/BENCHMARKS.md"
+        "docs/ablation.md's ablation table is stale: run "
+        "python benchmarks/ablation.py --table --update docs/ablation.md"
     )
 
 

@@ -63,8 +63,10 @@ def test_pytorch_default_on_long_sequences_is_flagged(family: type[nn.Module], h
     assert report.codes == ["pytorch_default_long_sequence"]
     f = report[0]
     assert f.severity == "warning" and "500" in f.seen
+    assert "rnninit.init_(model, 'auto', data=batch)" in f.fix  # the recommended start
     if family is not nn.RNN:
-        assert "timescale median" in f.seen and "chrono" in f.fix
+        assert "timescale median" in f.seen
+        assert "with no data at hand, rnninit.init_(model, 'chrono', max_timescale=500)" in f.fix
     # the rnninit 'pytorch' scheme writes the same distribution
     assert check(_init(family(3, hidden), "pytorch", 1), seq_len=500).codes == [
         "pytorch_default_long_sequence"
@@ -278,3 +280,17 @@ def test_check_selects_modules_with_include_and_exclude() -> None:
     assert missing.codes == ["not_in_optimizer"] and missing[0].where == ("enc.initial_state.h0",)
     with pytest.raises(rnninit.errors.NoRecurrentModuleError, match="'enc', 'dec'"):
         check(model, include="decoder")
+
+
+@pytest.mark.parametrize("family", [nn.LSTM, nn.GRU])
+def test_the_fix_check_suggests_for_long_sequences_clears_the_warning(
+    family: type[nn.Module],
+) -> None:
+    torch.manual_seed(0)
+    m = family(3, 16, num_layers=2, batch_first=True)
+    assert check(m, seq_len=500).codes == ["pytorch_default_long_sequence"]
+    batch = torch.randn(4, 500, 3, generator=torch.Generator().manual_seed(1))
+    rnninit.init_(m, "auto", data=batch, generator=torch.Generator().manual_seed(2))  # as told
+    assert check(m, seq_len=500).ok, str(check(m, seq_len=500))
+    fallback = _init(family(3, 16, num_layers=2), "chrono", 3, max_timescale=500)  # no data
+    assert check(fallback, seq_len=500).ok

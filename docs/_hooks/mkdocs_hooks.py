@@ -7,7 +7,13 @@
    relative to ``docs/``) and publishes them at their repository path (``benchmarks/...``) in
    the site. The Markdown stays unchanged; a link to a file not matched here still fails the
    strict build.
-2. Completeness of the API reference. Every ``::: module`` block on a page under ``api/`` must
+2. KaTeX, which renders the formulas (``pymdownx.arithmatex`` in generic mode marks them; the
+   theme's ``extra_javascript`` runs ``javascripts/katex.js`` on them). ``make docs`` unpacks
+   KaTeX's release from the npm registry and names its ``dist`` folder in ``RNNINIT_KATEX_DIR``;
+   :func:`on_files` publishes the files the site needs (:data:`KATEX_FILES`) under
+   ``assets/katex/``, so the site renders math offline. Without them the build warns (and
+   ``--strict`` fails): run ``make docs``.
+3. Completeness of the API reference. Every ``::: module`` block on a page under ``api/`` must
    render every name in that module's ``__all__``. A name that is not rendered (no docstring,
    or a function shadowed by a submodule of the same name, ``from .describe import describe``,
    which Griffe resolves to the submodule) is reported as a warning, so
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import os
 import posixpath
 import re
 from pathlib import Path
@@ -35,6 +42,11 @@ REPO_FILES = (
     "benchmarks/results/*/plots/*.png",
 )
 
+#: KaTeX's files the site loads (globs relative to its ``dist`` folder), published under
+#: ``assets/katex/`` (mkdocs.yml's extra_javascript and extra_css name them there).
+KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js", "fonts/*")
+KATEX_SITE = "assets/katex"
+
 _IDENT = re.compile(r"^:::\s+([\w.]+)\s*$", re.MULTILINE)
 _MODULES: dict[str, list[str]] = {}  # page src_uri -> modules documented with ::: on it
 
@@ -43,8 +55,37 @@ def _repo_root(config: Any) -> Path:
     return Path(config.config_file_path).resolve().parent
 
 
+def _katex_dir(root: Path) -> Path | None:
+    """KaTeX's ``dist`` folder: ``RNNINIT_KATEX_DIR``, else the one ``make docs`` unpacked."""
+    named = os.environ.get("RNNINIT_KATEX_DIR")
+    if named:
+        return Path(named)
+    found = sorted(root.glob(".venv/katex-*/dist"))
+    return found[-1] if found else None
+
+
+def _add_katex(files: Files, config: Any, root: Path) -> None:
+    dist = _katex_dir(root)
+    if dist is None or not (dist / "katex.min.js").is_file():
+        log.warning(
+            "KaTeX not found (RNNINIT_KATEX_DIR=%s): formulas would not render; run `make docs`, "
+            "which installs it from the npm registry",
+            dist,
+        )
+        return
+    for pattern in KATEX_FILES:
+        for path in sorted(dist.glob(pattern)):
+            uri = f"{KATEX_SITE}/{path.relative_to(dist).as_posix()}"
+            files.append(
+                File.generated(
+                    config, uri, abs_src_path=str(path), inclusion=InclusionLevel.NOT_IN_NAV
+                )
+            )
+
+
 def on_files(files: Files, config: Any) -> Files:
     root = _repo_root(config)
+    _add_katex(files, config, root)
     docs = Path(config.docs_dir).resolve()
     for pattern in REPO_FILES:
         for path in sorted(root.glob(pattern)):

@@ -108,7 +108,7 @@ def register(subparsers: Any) -> None:
         "--update",
         default=None,
         metavar="PAGE.md",
-        help="also replace the generated section of this Markdown page (docs/BENCHMARKS.md)",
+        help="also replace the generated section of this Markdown page (docs/realdata.md)",
     )
     x.set_defaults(func=_crossdata)
 

@@ -19,7 +19,7 @@ Only complete problems count: every compared start has at least ``min_seeds`` se
   problem of one cell, every metric oriented so that higher is better.
 
 ``write_crossdata(DIR)`` writes ``DIR/CROSSDATA.md`` and ``DIR/plots/cd_CELL.png``;
-``rnninit crossdata DIR --update docs/BENCHMARKS.md`` also replaces the marked section of that
+``rnninit crossdata DIR --update docs/realdata.md`` also replaces the marked section of that
 page.
 """
 

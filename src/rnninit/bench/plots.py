@@ -1,4 +1,11 @@
-"""PNG plots of a benchmark (matplotlib, Agg backend): learning curves and steps-to-solve bars."""
+"""PNG plots of a benchmark (matplotlib, Agg backend): learning curves and steps-to-solve bars.
+
+Every start has one colour, the same in every plot (:data:`COLOURS`: the named schemes and the
+initial-state kinds); a start without a colour of its own (a scheme spec such as
+``chrono+input=lecun_normal``) takes the first colour of :data:`SPARE_COLOURS` that no other
+series of the same plot uses, so that no two series of a plot share a colour; a scheme spec's
+median curve is dashed. A plot holds at most :data:`MAX_SERIES` series (:func:`plotted`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,96 @@ from typing import Any
 
 from .summary import Entry
 
-__all__ = ["plot_curves", "plot_solve_bars"]
+__all__ = [
+    "COLOURS",
+    "MAX_SERIES",
+    "SPARE_COLOURS",
+    "colours",
+    "plot_curves",
+    "plot_solve_bars",
+    "plotted",
+]
+
+#: The fixed colour of each named start, by label: the schemes, then the initial-state kinds
+#: of the echo task (whose entries are labelled by their state). Black is left to the baseline
+#: and solve lines.
+COLOURS: dict[str, str] = {
+    "auto": "#d62728",  # red: the recommended start
+    "pytorch": "#7f7f7f",  # grey: the default
+    "flax": "#1f77b4",
+    "sonnet": "#17becf",
+    "chrono": "#2ca02c",
+    "keras": "#ff7f0e",
+    "orthogonal": "#9467bd",
+    "uniform_gate": "#8c564b",
+    "irnn": "#bcbd22",
+    "folk_normal": "#e377c2",
+    "folk_xavier": "#000080",
+    "zeros": "#7f7f7f",  # PyTorch's default state
+    "normal": "#1f77b4",
+    "xavier_uniform": "#ff7f0e",
+    "learned": "#2ca02c",
+    "learned_noisy": "#9467bd",
+    "folk_randn": "#e377c2",
+}
+
+#: Colours for starts without one of their own, distinct from each other and from COLOURS.
+SPARE_COLOURS: tuple[str, ...] = (
+    "#e6ab02",  # mustard
+    "#1b9e77",  # teal
+    "#666600",  # olive
+    "#ff00ff",  # magenta
+    "#a6cee3",
+    "#fb9a99",
+    "#b2df8a",
+    "#fdbf6f",
+    "#cab2d6",
+    "#b15928",
+)
+
+#: The most series one plot holds: as many as a plot can give distinct colours, at worst.
+MAX_SERIES = 10
+
+
+def colours(labels: Sequence[str]) -> list[str]:
+    """One colour per label, all distinct: the label's own (:data:`COLOURS`) where it has one
+    that no earlier label of the plot took, else the first spare colour not yet used.
+
+    Raises:
+        ValueError: a label repeated, or more labels than :data:`MAX_SERIES`.
+
+    >>> colours(["auto", "chrono+input=lecun_normal", "pytorch"])
+    ['#d62728', '#e6ab02', '#7f7f7f']
+    """
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"labels must be distinct, got {list(labels)}")
+    if len(labels) > MAX_SERIES:
+        raise ValueError(f"one plot holds at most {MAX_SERIES} series, got {len(labels)}")
+    used: set[str] = set()
+    out = []
+    for label in labels:
+        colour = COLOURS.get(label)
+        if colour is None or colour in used:
+            colour = next(c for c in SPARE_COLOURS if c not in used)
+        used.add(colour)
+        out.append(colour)
+    return out
+
+
+def plotted(entries: Sequence[Entry]) -> list[Entry]:
+    """The entries one plot shows: all of them if there are at most :data:`MAX_SERIES`, else the
+    named starts (no ``+`` overrides in the scheme; the specs stay in the report's tables),
+    best first as ranked, at most :data:`MAX_SERIES` of them.
+
+    >>> from rnninit.bench.summary import Entry
+    >>> many = [Entry("adding", 200, "lstm", f"chrono+gain={g}", "zeros", ()) for g in range(11)]
+    >>> [e.scheme for e in plotted([*many, Entry("adding", 200, "lstm", "auto", "zeros", ())])]
+    ['auto']
+    """
+    if len(entries) <= MAX_SERIES:
+        return list(entries)
+    named = [e for e in entries if "+" not in e.scheme]
+    return named[:MAX_SERIES]
 
 
 def _plt() -> Any:
@@ -37,15 +133,14 @@ def _median_curve(xs: list[list[float]], ys: list[list[float]]) -> tuple[list[fl
 def plot_curves(entries: Sequence[Entry], title: str, path: Path) -> Path:
     """Training loss per logged window (or test accuracy for accuracy tasks) vs step.
 
-    One colour per entry: the median over seeds as a thick line, each seed as a thin one. Loss
-    plots draw the task's baseline (dashed) and the solved threshold (dotted) on a log scale.
+    One colour per entry (:func:`colours`): the median over seeds as a thick line, each seed as
+    a thin one. Loss plots draw the task's baseline (dashed) and the solved threshold (dotted)
+    on a log scale.
     """
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     accuracy = entries[0].metric == "accuracy"
-    cmap = plt.get_cmap("tab10")
-    for i, e in enumerate(entries):
-        color = cmap(i % 10)
+    for e, color in zip(entries, colours([e.label for e in entries]), strict=True):
         xs, ys = [], []
         for r in e.records:
             if accuracy:
@@ -57,7 +152,15 @@ def plot_curves(entries: Sequence[Entry], title: str, path: Path) -> Path:
             if len(e.records) > 1:
                 ax.plot(x, y, color=color, alpha=0.25, linewidth=0.8)
         mx, my = _median_curve(xs, ys)
-        ax.plot(mx, my, color=color, linewidth=2.0, label=f"{e.label} ({e.solved}/{e.n})")
+        style = "--" if "+" in e.scheme else "-"  # a scheme spec: a variant of a named start
+        ax.plot(
+            mx,
+            my,
+            color=color,
+            linestyle=style,
+            linewidth=2.0,
+            label=f"{e.label} ({e.solved}/{e.n})",
+        )
     task = entries[0].records[0]["task"]
     if accuracy:
         if task.get("solve_accuracy") is not None:  # real-data tasks have no solved threshold
@@ -99,17 +202,19 @@ def plot_solve_bars(entries: Sequence[Entry], title: str, path: Path) -> Path:
     """Median steps to solve per entry, with the range over solved seeds as an error bar.
 
     Entries that did not solve (median "not solved") are drawn hatched at the budget and
-    annotated with the number of seeds that solved.
+    annotated with the number of seeds that solved. Each bar has its start's colour
+    (:func:`colours`).
     """
     plt = _plt()
     fig, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(entries) + 2.0), 4.0))
     budget = max(e.budget for e in entries)
+    palette = colours([e.label for e in entries])
     for i, e in enumerate(entries):
         med = e.median_steps()
         solved = [s for s in e.steps() if math.isfinite(s)]
         if math.isfinite(med):
             lo, hi = min(solved), max(solved)
-            ax.bar(i, med, color="tab:blue")
+            ax.bar(i, med, color=palette[i])
             ax.errorbar(i, med, yerr=[[med - lo], [hi - med]], color="k", capsize=3)
         else:
             ax.bar(i, budget, color="lightgray", hatch="//", edgecolor="gray")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .crossdata import crossdata_lines
-from .plots import plot_curves, plot_solve_bars
+from .plots import plot_curves, plot_solve_bars, plotted
 from .realdata_registry import is_realdata
 from .results import load_results
 from .states_report import echo_section
@@ -273,10 +273,18 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     lines += ["## Plots", ""]
     for group, entries in groups.items():
         slug, title = _slug(group), title_of(group)
-        plot_curves(entries, title, plots / f"curves_{slug}.png")
+        shown = plotted(entries)
+        if len(shown) < len(entries):
+            lines += [
+                f"{title}: the plots show {len(shown)} of the {len(entries)} starts, the named "
+                "ones; the scheme specs are in the tables above.",
+                "",
+            ]
+        plot_curves(shown, title, plots / f"curves_{slug}.png")
         lines.append(f"![{title}: curves](plots/curves_{slug}.png)")
-        if any(e.solved for e in entries) or group[0] != "echo":
-            plot_solve_bars(entries, f"{title}: steps to solve", plots / f"solve_{slug}.png")
+        (plots / f"solve_{slug}.png").unlink(missing_ok=True)  # from an earlier report
+        if any(e.solved for e in shown):  # bars of "not solved" alone carry no information
+            plot_solve_bars(shown, f"{title}: steps to solve", plots / f"solve_{slug}.png")
             lines.append(f"![{title}: steps to solve](plots/solve_{slug}.png)")
         lines.append("")
     ms = [e.ms_per_step() for es in groups.values() for e in es]

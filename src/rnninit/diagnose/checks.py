@@ -176,10 +176,13 @@ def _pytorch_default_long(recurrent: Selected, seq_len: int) -> list[Finding]:
                 continue
             seen += f"; keep-gate ({lay.keep_gate}) timescale median {median:.3g} steps"
         fix = (
-            f"rnninit.init_(model, 'chrono', max_timescale={seq_len}) for LSTM/GRU (Tallec & "
-            "Ollivier 2018); check with rnninit.gradient_horizon(model, seq_len)"
+            "rnninit.init_(model, 'auto', data=batch), the recommended start (calibrated on a "
+            "batch of your data, keep-gate timescales up to 3x its length); with no data at hand, "
+            f"rnninit.init_(model, 'chrono', max_timescale={seq_len}) (Tallec & Ollivier 2018); "
+            f"check with rnninit.gradient_horizon(model, {seq_len})"
             if lay.keep_gate is not None
-            else "use an LSTM/GRU with chrono init, or for a relu RNN rnninit.init_(rnn, 'irnn')"
+            else "use an LSTM/GRU started with rnninit.init_(model, 'auto', data=batch), or for a "
+            "relu RNN rnninit.init_(rnn, 'irnn')"
         )
         out.append(
             Finding(
