@@ -18,13 +18,18 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "ArgumentTypeError",
+    "ArgumentValueError",
+    "ExportError",
     "InitializerError",
     "NoRecurrentModuleError",
     "RnnInitError",
     "SchemeError",
     "StateShapeError",
     "UnknownNameError",
+    "check_int",
     "nearest",
+    "shown",
 ]
 
 
@@ -115,3 +120,85 @@ def nearest(given: str, valid: Iterable[str]) -> str | None:
     """
     matches = difflib.get_close_matches(given, list(valid), n=1, cutoff=0.5)
     return matches[0] if matches else None
+
+
+class ArgumentTypeError(RnnInitError, TypeError):
+    """An argument of the wrong type: a string where a size is needed, an int where a
+    ``torch.Generator`` is needed, a string where a module is needed.
+
+    The message names the argument, what was given and what is accepted.
+
+    >>> from rnninit.states import initial_state
+    >>> import torch
+    >>> try:
+    ...     initial_state(torch.nn.GRU(2, 3), "zeros", batch_size="4")
+    ... except ArgumentTypeError as e:
+    ...     print(e)
+    batch_size must be an int >= 1 or None, got '4' (str)
+    """
+
+
+class ArgumentValueError(RnnInitError, ValueError):
+    """An argument of the right type whose value is out of range: a negative size or length,
+    a non-finite number, a mask of the wrong length.
+
+    >>> from rnninit.diagnose import gradient_horizon
+    >>> import torch
+    >>> try:
+    ...     gradient_horizon(torch.nn.LSTM(2, 3), -5)
+    ... except ArgumentValueError as e:
+    ...     print(e)
+    seq_len must be an int >= 2 or None, got -5
+    """
+
+
+class ExportError(RnnInitError, RuntimeError):
+    """An export or compilation path that cannot handle an rnninit object, raised at the call
+    (e.g. ``torch.jit.script``), with what to use instead (see "Export and compilation" in
+    ``docs/states.md``).
+
+    >>> import torch
+    >>> from rnninit.states import attach_initial_state
+    >>> try:
+    ...     torch.jit.script(attach_initial_state(torch.nn.GRU(2, 3), "learned"))
+    ... except ExportError as e:
+    ...     print(str(e)[:54])
+    torch.jit.script cannot compile an rnninit InitialState
+    """
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` when short (40 characters at most), else its type name, for messages.
+
+    >>> shown("4"), shown(list(range(30)))
+    ("'4'", 'a list')
+    """
+    text = repr(value)
+    if len(text) <= 40:
+        return text
+    kind = type(value).__name__
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+
+
+def check_int(argument: str, value: object, minimum: int = 1, *, none_ok: bool = False) -> None:
+    """Raise unless ``value`` is an int ``>= minimum`` (or ``None`` when ``none_ok``).
+
+    A ``bool``, a ``float`` or a string is an :class:`ArgumentTypeError` (even ``2.0``: sizes
+    are counts), an int below ``minimum`` an :class:`ArgumentValueError`; both name the
+    argument, the value and what is accepted.
+
+    >>> check_int("batch_size", 3)
+    >>> check_int("batch_size", -2)
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.ArgumentValueError: batch_size must be an int >= 1, got -2
+    """
+    if value is None and none_ok:
+        return
+    valid = f"an int >= {minimum}" + (" or None" if none_ok else "")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentTypeError(
+            f"{argument} must be {valid}, got {shown(value)} ({type(value).__name__})"
+        )
+    if value < minimum:
+        raise ArgumentValueError(f"{argument} must be {valid}, got {value!r}")
