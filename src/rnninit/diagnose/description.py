@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..errors import ArgumentTypeError, shown
 from ..layouts import GateBlock, gates
 from .metrics import effective_biases, orthogonality_distance, singular_values, timescale
 from .table import Table
@@ -136,6 +137,11 @@ def describe(
     >>> round(f["mean"], 4), round(f["tau_median"], 4)
     (1.0, 3.7183)
     """
+    if not isinstance(module, nn.Module):
+        raise ArgumentTypeError(
+            f"module must be a torch.nn.Module, got {shown(module)} ({type(module).__name__}); "
+            "e.g. describe(nn.LSTM(3, 8))"
+        )
     blocks = gates(module, include, exclude)
     rows: list[dict[str, Any]] = []
     svs: dict[tuple[str, str | None], torch.Tensor] = {}
