@@ -30,7 +30,7 @@ from states_contract_support import (
 )
 from torch import nn
 
-from rnninit.errors import StateShapeError
+from rnninit.errors import ArgumentTypeError, StateShapeError
 from rnninit.states import (
     check_state,
 )
@@ -362,14 +362,14 @@ INPUT_CASES: list[tuple[str, Callable[[], nn.Module], Callable[[], Any], type[Ex
         "packed_into_a_cell",
         lambda: nn.GRUCell(IN, H),
         _packed,
-        TypeError,
+        ArgumentTypeError,
         "nn.GRUCell takes one time step, not a PackedSequence",
     ),
     (
         "a_list_input",
         lambda: nn.GRU(IN, H),
         lambda: [[0.0] * IN],
-        TypeError,
+        ArgumentTypeError,
         "input must be a torch.Tensor or a PackedSequence, got list",
     ),
     (

@@ -13,7 +13,12 @@ import torch
 from states_contract_support import GRU1, IN, H, N, P, T, _gen, _packed
 from torch import nn
 
-from rnninit.errors import InitializerError, StateShapeError
+from rnninit.errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    InitializerError,
+    StateShapeError,
+)
 from rnninit.states import (
     InitialState,
     initial_state,
@@ -109,15 +114,23 @@ def test_batch_size_and_like_disagreeing_name_where_the_batch_was_read(
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"batch_size": 2.0}, TypeError, "batch_size must be a positive int or None, got 2.0"),
-        ({"batch_size": True}, TypeError, "batch_size must be a positive int or None, got True"),
-        ({"batch_size": -1}, TypeError, "batch_size must be a positive int or None, got -1"),
+        (
+            {"batch_size": 2.0},
+            ArgumentTypeError,
+            "batch_size must be an int >= 1 or None, got 2.0 (float)",
+        ),
+        (
+            {"batch_size": True},
+            ArgumentTypeError,
+            "batch_size must be an int >= 1 or None, got True (bool)",
+        ),
+        ({"batch_size": -1}, ArgumentValueError, "batch_size must be an int >= 1 or None, got -1"),
         (
             {"like": [[0.0] * IN]},
-            TypeError,
+            ArgumentTypeError,
             "like= must be the input tensor or PackedSequence, got list",
         ),
-        ({"generator": 0}, TypeError, "generator must be a torch.Generator, got int"),
+        ({"generator": 0}, ArgumentTypeError, "generator must be a torch.Generator, got int"),
     ],
 )
 def test_bad_arguments_of_initial_state_get_their_exact_message(

@@ -9,7 +9,7 @@ import torch
 from states_kinds_support import IN, META, H, _gen
 from torch import nn
 
-from rnninit.errors import StateShapeError
+from rnninit.errors import ArgumentValueError, StateShapeError
 from rnninit.states import Recurrent
 
 # --- Recurrent: reset --------------------------------------------------------------------------
@@ -153,11 +153,14 @@ def test_reset_mask_type_is_checked_even_with_nothing_carried(mask: object, mess
     assert str(err.value) == message
 
 
-def test_a_mask_with_nothing_carried_does_nothing() -> None:
+def test_a_mask_with_nothing_carried_is_an_error_and_changes_nothing() -> None:
     rec, fresh = _stateful()
-    rec.reset(torch.tensor([True, False, True]))  # any size: nothing is carried yet
-    rec.reset([7])
-    assert rec.carried_state is None
+    for mask in (torch.tensor([True, False, True]), [7]):  # nothing to check them against
+        with pytest.raises(ArgumentValueError) as err:
+            rec.reset(mask)
+        assert str(err.value).startswith("reset(mask=")
+        assert "nothing is carried (before the first call or after reset())" in str(err.value)
+    assert rec.carried_state is None and rec._pending is None
     x = torch.randn(3, 4, IN, generator=_gen(1))
     out, _ = rec(x)
     assert torch.allclose(out, fresh(x)[0])

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnninit.errors import InitializerError, StateShapeError
+from rnninit.errors import ArgumentValueError, InitializerError, StateShapeError
 from rnninit.states import InitialState, Recurrent
 
 IN, H = 3, 6
@@ -163,7 +163,8 @@ def test_reset_mask_restarts_chosen_rows_at_the_initial_state() -> None:
 
 def test_reset_validation_and_batch_size_change() -> None:
     rec = Recurrent(nn.GRU(IN, H), "zeros", stateful=True)
-    rec.reset(torch.tensor([True]))  # nothing carried: nothing to do
+    with pytest.raises(ArgumentValueError, match="nothing is carried"):
+        rec.reset(torch.tensor([True]))  # nothing carried: nothing to check the mask against
     rec(torch.randn(5, 4, IN))
     with pytest.raises(StateShapeError, match=r"shape \(4,\)"):
         rec.reset(torch.tensor([True, False]))

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from rnninit.errors import StateShapeError
+from rnninit.errors import ArgumentTypeError, ArgumentValueError, StateShapeError
 from rnninit.layouts import layout_of
 from rnninit.states import InitialState, Recurrent, check_state, initial_state, state_shapes
 from rnninit.states.shapes import spec_of
@@ -97,9 +97,9 @@ def test_batch_size_and_like_must_agree() -> None:
     rnn = nn.GRU(IN, H)
     with pytest.raises(StateShapeError, match="disagrees"):
         initial_state(rnn, batch_size=3, like=torch.randn(4, 2, IN))
-    with pytest.raises(TypeError, match="batch_size"):
+    with pytest.raises(ArgumentTypeError, match="batch_size"):
         initial_state(rnn, batch_size=2.0)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="batch_size"):
+    with pytest.raises(ArgumentValueError, match="batch_size"):
         initial_state(rnn, batch_size=0)
     with pytest.raises(StateShapeError, match="must be"):
         initial_state(rnn, like=torch.randn(2, 3, 4, IN))

@@ -22,8 +22,10 @@ from collections.abc import Iterable
 
 __all__ = [
     "ArgumentTypeError",
+    "ArgumentValueError",
     "CalibrationError",
     "CheckpointError",
+    "ExportError",
     "InitializerError",
     "KerasConversionError",
     "KerasConversionWarning",
@@ -36,9 +38,14 @@ __all__ = [
     "StateShapeError",
     "UnknownNameError",
     "UnsupportedModuleError",
+    "check_int",
     "nearest",
+    "shown",
     "warn_caller",
 ]
+
+
+_UNSET = object()
 
 
 class RnnInitError(Exception):
@@ -129,7 +136,11 @@ class ArgumentTypeError(RnnInitError, TypeError):
     module='lstm' (str) is not valid; expected a torch.nn.Module
     """
 
-    def __init__(self, argument: str, given: object, expected: str) -> None:
+    def __init__(self, argument: str, given: object = _UNSET, expected: str = "") -> None:
+        if given is _UNSET:  # a whole message, written where the context says more
+            super().__init__(argument)
+            self.argument, self.given, self.expected = "", None, ""
+            return
         super().__init__(
             f"{argument}={given!r} ({type(given).__name__}) is not valid; expected {expected}"
         )
@@ -284,3 +295,69 @@ def nearest(given: str, valid: Iterable[str]) -> str | None:
     """
     matches = difflib.get_close_matches(given, list(valid), n=1, cutoff=0.5)
     return matches[0] if matches else None
+
+
+class ArgumentValueError(RnnInitError, ValueError):
+    """An argument of the right type whose value is out of range: a negative size or length,
+    a non-finite number, a mask of the wrong length.
+
+    >>> from rnninit.diagnose import gradient_horizon
+    >>> import torch
+    >>> try:
+    ...     gradient_horizon(torch.nn.LSTM(2, 3), -5)
+    ... except ArgumentValueError as e:
+    ...     print(e)
+    seq_len must be an int >= 2 or None, got -5
+    """
+
+
+class ExportError(RnnInitError, RuntimeError):
+    """An export or compilation path that cannot handle an rnninit object, raised at the call
+    (e.g. ``torch.jit.script``), with what to use instead (see "Export and compilation" in
+    ``docs/states.md``).
+
+    >>> import torch
+    >>> from rnninit.states import attach_initial_state
+    >>> try:
+    ...     torch.jit.script(attach_initial_state(torch.nn.GRU(2, 3), "learned"))
+    ... except ExportError as e:
+    ...     print(str(e)[:55])
+    torch.jit.script cannot compile an rnninit InitialState
+    """
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` when short (40 characters at most), else its type name, for messages.
+
+    >>> shown("4"), shown(list(range(30)))
+    ("'4'", 'a list')
+    """
+    text = repr(value)
+    if len(text) <= 40:
+        return text
+    kind = type(value).__name__
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+
+
+def check_int(argument: str, value: object, minimum: int = 1, *, none_ok: bool = False) -> None:
+    """Raise unless ``value`` is an int ``>= minimum`` (or ``None`` when ``none_ok``).
+
+    A ``bool``, a ``float`` or a string is an :class:`ArgumentTypeError` (even ``2.0``: sizes
+    are counts), an int below ``minimum`` an :class:`ArgumentValueError`; both name the
+    argument, the value and what is accepted.
+
+    >>> check_int("batch_size", 3)
+    >>> check_int("batch_size", -2)
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.ArgumentValueError: batch_size must be an int >= 1, got -2
+    """
+    if value is None and none_ok:
+        return
+    valid = f"an int >= {minimum}" + (" or None" if none_ok else "")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentTypeError(
+            f"{argument} must be {valid}, got {shown(value)} ({type(value).__name__})"
+        )
+    if value < minimum:
+        raise ArgumentValueError(f"{argument} must be {valid}, got {value!r}")

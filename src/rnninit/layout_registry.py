@@ -58,10 +58,10 @@ def _as_declared(declaration: object) -> Declared:
 def register_layout(target: type[nn.Module] | nn.Module, declaration: Any) -> None:
     """Declare how ``target`` (a module class, or one module instance) holds its gates.
 
-    ``declaration`` is a :class:`~rnninit.declaration.Declaration`, its :meth:`~rnninit.declaration.Declaration.to_dict` dict,
-    or a function ``module -> Declaration``. Registering a class again replaces its entry. The
-    declaration is checked against each instance when first used
-    (:func:`rnninit.layouts.layout_of`).
+    ``declaration`` is a :class:`~rnninit.declaration.Declaration`, the dict of its
+    :meth:`~rnninit.declaration.Declaration.to_dict`, or a function ``module -> Declaration``.
+    Registering a class again replaces its entry. The declaration is checked against each
+    instance when first used (:func:`rnninit.layouts.layout_of`).
 
     Raises:
         UnsupportedModuleError: ``target`` is neither an ``nn.Module`` subclass nor an instance.

@@ -51,6 +51,7 @@ import torch
 from torch import nn
 
 from ..apply import SCHEME_ATTRIBUTE
+from ..errors import ArgumentTypeError, check_int, shown
 from ..layouts import GateBlock, find_recurrent, gates, layout_of, parameters_of
 from .check_states import Selected, states_not_in_optimizer, states_without_grad, trainable_states
 from .findings import Finding, Report
@@ -355,11 +356,15 @@ def check(
     True
     """
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if seq_len is not None and (not isinstance(seq_len, int) or seq_len < 1):
-        raise ValueError(f"seq_len= must be a positive int, got {seq_len!r}")
+        raise ArgumentTypeError(
+            f"model must be a torch.nn.Module, got {shown(model)} ({type(model).__name__})"
+        )
+    check_int("seq_len", seq_len, 1, none_ok=True)
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer= must be a torch.optim.Optimizer, got {type(optimizer)}")
+        raise ArgumentTypeError(
+            f"optimizer must be a torch.optim.Optimizer or None, got {shown(optimizer)} "
+            f"({type(optimizer).__name__})"
+        )
     recurrent = find_recurrent(model, include, exclude)
     blocks = gates(model, include, exclude)
     states = trainable_states(model, recurrent, include, exclude)

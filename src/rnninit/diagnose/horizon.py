@@ -38,7 +38,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import UnknownNameError
+from ..errors import ArgumentTypeError, ArgumentValueError, UnknownNameError, check_int, shown
 from ..layouts import Layout, find_recurrent, is_recurrent, layout_of
 
 __all__ = ["Horizon", "gradient_horizon", "pick_recurrent"]
@@ -242,12 +242,25 @@ def gradient_horizon(
     >>> short.horizon < 20, gradient_horizon(long, 100, generator=gen).horizon
     (True, 99)
     """
-    if not 0.0 < threshold < 1.0:
-        raise ValueError(f"threshold= must be a fraction in (0, 1), got {threshold!r}")
-    if seq_len is not None and (not isinstance(seq_len, int) or seq_len < 2):
-        raise ValueError(f"seq_len= must be an int >= 2, got {seq_len!r}")
-    if input is None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size= must be a positive int, got {batch_size!r}")
+    if not isinstance(module, nn.Module):
+        raise ArgumentTypeError(
+            f"module must be a torch.nn.Module, got {shown(module)} ({type(module).__name__})"
+        )
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise ArgumentTypeError(
+            f"threshold must be a fraction in (0, 1), got {shown(threshold)} "
+            f"({type(threshold).__name__})"
+        )
+    if not 0.0 < threshold < 1.0:  # nan fails too
+        raise ArgumentValueError(f"threshold must be a fraction in (0, 1), got {threshold!r}")
+    check_int("seq_len", seq_len, 2, none_ok=True)
+    if input is None:
+        check_int("batch_size", batch_size)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ArgumentTypeError(
+            f"generator must be a torch.Generator or None, got {shown(generator)} "
+            f"({type(generator).__name__})"
+        )
     qual, rec = pick_recurrent(module, name, include, exclude)
     layout = layout_of(rec)
     ref = next(rec.parameters())

@@ -27,7 +27,7 @@ from typing import Any, TypeVar, cast
 import torch
 from torch import nn
 
-from ..errors import InitializerError, NoRecurrentModuleError
+from ..errors import ArgumentTypeError, InitializerError, NoRecurrentModuleError
 from ..layouts import find_recurrent, is_recurrent
 from ..registry import InitLike
 from .modules import InitialState
@@ -180,7 +180,7 @@ def attach_initial_state(
     spec = spec_of(rnn)
     if isinstance(init, InitialState):
         if generator is not None:
-            raise TypeError(
+            raise ArgumentTypeError(
                 "init= is an InitialState: give the generator to it, not to attach_initial_state"
             )
         if not init.spec.compatible(spec):

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from ..errors import InitializerError
+from ..errors import ArgumentTypeError, InitializerError
 from .kinds import Learned, StateInitLike, draw, learned_name, resolve_init
 from .modules import InitialState, State
 from .shapes import resolve_target, spec_of
@@ -69,7 +69,7 @@ def initial_state(
     spec = spec_of(rnn)
     if isinstance(init, InitialState):
         if eval_random or dtype is not None or device is not None:
-            raise TypeError(
+            raise ArgumentTypeError(
                 "with init=<InitialState>, eval_random, dtype and device are those of the "
                 "InitialState module; pass only batch_size/like/generator"
             )
@@ -79,7 +79,9 @@ def initial_state(
                 f"not fit {spec.describe()}"
             )
         if init.takes_context:
-            raise TypeError("a conditional InitialState needs its context: call state(context)")
+            raise ArgumentTypeError(
+                "a conditional InitialState needs its context: call state(context)"
+            )
         built: State = init(batch_size, like=like, generator=generator)
         return built
     learned = learned_name(init)
@@ -93,7 +95,9 @@ def initial_state(
     resolved = resolve_init(init)
     assert not isinstance(resolved, Learned)
     if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        raise ArgumentTypeError(
+            f"generator must be a torch.Generator, got {type(generator).__name__}"
+        )
     ref = next(iter(rnn.parameters()), None)
     default_dtype = ref.dtype if ref is not None else torch.get_default_dtype()
     default_device = ref.device if ref is not None else torch.device("cpu")

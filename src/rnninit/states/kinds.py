@@ -50,7 +50,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import InitializerError, UnknownNameError, nearest
+from ..errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    InitializerError,
+    UnknownNameError,
+    nearest,
+)
 from ..registry import INITIALIZERS, REQUIRED, Init, as_init, call_init
 from .shapes import StateSpec
 
@@ -130,11 +136,17 @@ StateInitLike = Init | str | float | int | tuple[str, Mapping[str, Any]] | Mappi
 
 
 def _broadcast(p: torch.Tensor, n: int | None, is_cell: bool) -> torch.Tensor:
+    """``p`` repeated over a batch of ``n`` (``None``: unbatched), as a contiguous tensor.
+
+    ``expand`` then one copy of ``L*D*N*W`` numbers (small next to the recurrence): the ONNX
+    exporter's loop form of ``nn.LSTM`` rejects a stride-0 state (its carried state must keep
+    its strides). The gradient into ``p`` is still the sum over the batch.
+    """
     if n is None:
         return p.view_as(p)
     if is_cell:
-        return p.unsqueeze(0).expand(n, p.shape[0])
-    return p.unsqueeze(1).expand(p.shape[0], n, p.shape[1])
+        return p.unsqueeze(0).expand(n, p.shape[0]).contiguous()
+    return p.unsqueeze(1).expand(p.shape[0], n, p.shape[1]).contiguous()
 
 
 def _make_learned(
@@ -190,7 +202,7 @@ def _build_conditional(
 ) -> torch.Tensor:
     context = part.context
     if context is None:
-        raise TypeError("init='conditional' needs a context")
+        raise ArgumentTypeError("init='conditional' needs a context")
     proj = getattr(owner, "proj_" + part.name[0])
     assert isinstance(proj, nn.Linear)
     y: torch.Tensor = _ACTIVATIONS[params["activation"]](proj(context.to(proj.weight.dtype)))
@@ -322,6 +334,10 @@ def resolve_init(value: object, argument: str = "init") -> StateInit:
     if isinstance(value, str) and value not in _state_names():
         raise UnknownNameError(argument, value, _state_names())
     spec = as_init(value, argument)
+    if spec.fn is None:
+        # a bare number becomes ("constant", {"value": v}) unchecked: run the registry's
+        # parameter checks (finite numbers) on every form, so nan/inf never reach a state
+        spec = as_init(spec, argument)
     reg = spec.registered
     if reg is not None and not reg.for_states:
         raise UnknownNameError(argument, spec.name, _state_names())
@@ -342,6 +358,9 @@ def draw(
     a callable, with ``fans = (width, width)`` as context.
 
     ``random=False`` gives a random entry's ``eval_value`` (its mean; 0 when it has none).
+    A callable that writes ``nan``/``inf`` raises :class:`~rnninit.errors.ArgumentValueError`
+    (the registry's entries are checked finite by :func:`resolve_init`); the check is skipped
+    while tracing or compiling, where the values cannot be read.
 
     >>> t = draw(Init("uniform"), (1, 2, 3), 3, dtype=torch.float32, device=torch.device("cpu"),
     ...          generator=None, random=False)
@@ -354,4 +373,18 @@ def draw(
         params = {**reg.params, **spec.kwargs}
         return out.fill_(reg.eval_value(params) if reg.eval_value is not None else 0.0)
     call_init(spec, out, generator=generator, context={"fans": (width, width)})
+    if spec.fn is not None and _inspectable(out) and not bool(torch.isfinite(out).all()):
+        raise ArgumentValueError(
+            f"init={getattr(spec.fn, '__name__', 'callable')!r}: the callable initializer "
+            f"wrote non-finite values (nan/inf) into a state of shape {shape}; a state must "
+            "be finite"
+        )
     return out
+
+
+def _inspectable(t: torch.Tensor) -> bool:
+    """True when ``t``'s values can be read: not on ``meta``, not while tracing or compiling
+    (``torch.jit.trace``, ``torch.compile``, ``torch.export``), where a check on the data
+    would bake or break the graph."""
+    tracing = bool(torch.jit.is_tracing())  # type: ignore[attr-defined,no-untyped-call]
+    return t.device.type != "meta" and not (tracing or torch.compiler.is_compiling())

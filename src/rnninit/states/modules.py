@@ -13,13 +13,13 @@ torch.Size([5, 4])
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Any, NoReturn, Union
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from ..errors import InitializerError, StateShapeError
+from ..errors import ArgumentTypeError, ExportError, InitializerError, StateShapeError
 from ..registry import dry_run
 from .kinds import Learned, Part, StateInit, StateInitLike, draw, resolve_init
 from .shapes import BatchInfo, StateSpec, resolve_target, spec_of
@@ -49,8 +49,9 @@ class InitialState(nn.Module):
     callable) and the learned kinds (see :mod:`rnninit.states.kinds`, ``docs/states.md``):
 
     * ``"learned"``: trainable ``h0`` of shape ``(L*D, H_out)`` (and ``c0``, ``(L*D, H)``),
-      zero at the start, broadcast over the batch with ``expand`` (no copy); the gradient is
-      the sum over the batch. Saved in ``state_dict`` as ``h0``/``c0``. Sonnet 2's
+      zero at the start, repeated over the batch (``expand``, then one contiguous copy, which
+      the ONNX exporter needs); the gradient is the sum over the batch. Saved in
+      ``state_dict`` as ``h0``/``c0``. Sonnet 2's
       ``TrainableState``; S. Pitis, *Non-zero initial states for RNNs* (2016).
     * ``("learned_noisy", {"noise_std": 0.1})``: ``h0 + noise_std * eps``, ``eps ~ N(0, 1)``
       per sample, in training; exactly ``h0`` in eval (Pitis 2016).
@@ -85,7 +86,9 @@ class InitialState(nn.Module):
         spec = spec_of(rnn)
         resolved = resolve_init(init)
         if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+            raise ArgumentTypeError(
+                f"generator must be a torch.Generator, got {type(generator).__name__}"
+            )
         ref = _reference(rnn)
         dtype, device = ref.dtype, ref.device
         self.spec = spec
@@ -132,6 +135,24 @@ class InitialState(nn.Module):
     def extra_repr(self) -> str:
         return f"{self.spec.describe()}, init={self.init!r}"
 
+    def __prepare_scriptable__(self) -> NoReturn:
+        """``torch.jit.script`` calls this on every submodule before compiling: raise there.
+
+        TorchScript cannot type this module's Python-only arguments (a batch size or a
+        context, ``PackedSequence``, generators), nor run the keyword forward pre-hook that
+        supplies an attached state; ``torch.jit.trace`` and ``torch.export`` run both.
+        """
+        raise ExportError(
+            "torch.jit.script cannot compile an rnninit InitialState (attached by "
+            "attach_initial_state, or inside rnninit.Recurrent): TorchScript types neither its "
+            "Python arguments nor the keyword forward pre-hook that supplies an attached state. "
+            "Use torch.jit.trace(model, example_inputs) (the state follows each input's batch "
+            "size), torch.export.export(model, args, dynamic_shapes=...) or "
+            "torch.onnx.export(model, args, dynamo=True, dynamic_shapes=...); or script the "
+            "model after rnninit.states.remove_initial_state(rnn), passing hx yourself. "
+            "See 'Export and compilation' in docs/states.md"
+        )
+
     def _defaults(self) -> tuple[torch.dtype, torch.device]:
         ref: torch.Tensor | None = next(iter(self.parameters()), None)
         if ref is None:
@@ -161,20 +182,20 @@ class InitialState(nn.Module):
         """
         if isinstance(batch_size, torch.Tensor):
             if not self.takes_context:
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"InitialState(init={self.name!r}) takes a batch size, not a tensor; "
                     "pass the input as like=input (a tensor is the context only for "
                     "init='conditional')"
                 )
             if context is not None:
-                raise TypeError("context given twice (positionally and as context=)")
+                raise ArgumentTypeError("context given twice (positionally and as context=)")
             context, batch_size = batch_size, None
         dtype, device = self._defaults()
         if self.takes_context:
             info = self._context_target(context, batch_size, like, dtype, device)
         else:
             if context is not None:
-                raise TypeError(f"context= is for init='conditional', not {self.name!r}")
+                raise ArgumentTypeError(f"context= is for init='conditional', not {self.name!r}")
             info = resolve_target(self.spec, batch_size, like, dtype, device)
         return self.build(info, context=context, generator=generator)
 
@@ -188,12 +209,12 @@ class InitialState(nn.Module):
     ) -> BatchInfo:
         size = self.params["context_size"]
         if context is None:
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"InitialState(init='conditional') needs a context of shape (N, {size}) or "
                 f"({size},): call state(context)"
             )
         if not isinstance(context, torch.Tensor):
-            raise TypeError(f"context must be a torch.Tensor, got {type(context).__name__}")
+            raise ArgumentTypeError(f"context must be a torch.Tensor, got {type(context).__name__}")
         if context.dim() not in (1, 2) or context.shape[-1] != size:
             raise StateShapeError(
                 f"context must have shape (N, {size}) or ({size},) (context_size={size}), "
@@ -236,7 +257,7 @@ class InitialState(nn.Module):
         gen = generator if generator is not None else self.generator
         spec, init, n = self.spec, self.init, info.batch_size
         if isinstance(init, Learned) and init.kind.takes_context and context is None:
-            raise TypeError(f"init={init.name!r} needs a context")
+            raise ArgumentTypeError(f"init={init.name!r} needs a context")
         parts: list[torch.Tensor] = []
         for shape, name, width in zip(spec.shapes(n), spec.names, spec.widths, strict=True):
             if isinstance(init, Learned):

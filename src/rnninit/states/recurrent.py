@@ -16,7 +16,13 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from ..errors import InitializerError, StateShapeError
+from ..errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    InitializerError,
+    StateShapeError,
+    shown,
+)
 from .kinds import StateInitLike
 from .modules import InitialState, State
 from .shapes import BatchInfo, batch_of, check_state_for, spec_of
@@ -98,16 +104,18 @@ class Recurrent(nn.Module):
     ) -> None:
         if not isinstance(rnn, nn.RNNBase):
             if isinstance(rnn, nn.RNNCellBase):
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"Recurrent wraps sequence modules (nn.RNN, nn.LSTM, nn.GRU); "
                     f"{type(rnn).__name__} is a Cell: loop over time yourself and build the "
                     f"state with rnninit.InitialState(cell, ...) or rnninit.initial_state(cell)"
                 )
-            raise TypeError(f"Recurrent wraps nn.RNN, nn.LSTM or nn.GRU, got {type(rnn).__name__}")
+            raise ArgumentTypeError(
+                f"Recurrent wraps nn.RNN, nn.LSTM or nn.GRU, got {type(rnn).__name__}"
+            )
         spec = spec_of(rnn)
         if isinstance(init, InitialState):
             if generator is not None or eval_random:
-                raise TypeError(
+                raise ArgumentTypeError(
                     "init is an InitialState module: give generator and eval_random to it, "
                     "not to Recurrent"
                 )
@@ -155,8 +163,11 @@ class Recurrent(nn.Module):
         ``reset()`` forgets it: the next call starts every row at the initial state and may
         change the batch size. ``reset(mask)``, with a bool tensor of shape ``(N,)`` or a list
         of row indices, restarts only those rows at the next call; other rows keep their
-        carried state. Several masks before one call accumulate. Without a carried state
-        there is nothing to restart and the call does nothing.
+        carried state. Several masks before one call accumulate. A mask needs a carried state
+        to be checked against (its batch size): before the first call, after ``reset()`` or
+        with ``stateful=False`` it raises :class:`~rnninit.errors.ArgumentValueError` (every
+        row starts at the initial state then anyway), a bool mask of the wrong length or an
+        index out of range :class:`~rnninit.errors.StateShapeError`; nothing is changed.
 
         >>> rec = Recurrent(nn.GRU(3, 4), "zeros", stateful=True)
         >>> _ = rec(torch.randn(5, 2, 3))
@@ -171,7 +182,15 @@ class Recurrent(nn.Module):
             return
         if self._carry is None:
             self._check_mask_type(mask)
-            return
+            why = (
+                "stateful=False" if not self.stateful else "before the first call or after reset()"
+            )
+            raise ArgumentValueError(
+                f"reset(mask={shown(mask)}): nothing is carried ({why}), so there are no rows "
+                "to restart and the mask cannot be checked against a batch size; every row "
+                "starts at the initial state on the next call anyway: call reset() without a "
+                "mask, or reset(mask) after a call"
+            )
         h = _parts(self._carry)[0]
         if h.dim() == 2:
             raise StateShapeError(
@@ -190,7 +209,7 @@ class Recurrent(nn.Module):
             isinstance(i, int) and not isinstance(i, bool) for i in mask
         ):
             return
-        raise TypeError(
+        raise ArgumentTypeError(
             f"mask must be a bool tensor (N,) or a list of row indices, got {type(mask).__name__}"
         )
 
@@ -206,7 +225,7 @@ class Recurrent(nn.Module):
         if isinstance(mask, torch.Tensor) and (
             mask.dim() != 1 or mask.dtype.is_floating_point or mask.dtype.is_complex
         ):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"mask must be a bool tensor (N,) or 1-D integer indices, got dtype {mask.dtype} "
                 f"and shape {tuple(mask.shape)}"
             )
@@ -237,7 +256,9 @@ class Recurrent(nn.Module):
         info = batch_of(self._spec, input)
         if state is not None:
             if context is not None:
-                raise TypeError("give either state= or context= (a context builds the state)")
+                raise ArgumentTypeError(
+                    "give either state= or context= (a context builds the state)"
+                )
             check_state_for(self._spec, state, info)
             start = state
         elif self.stateful and self._carry is not None:
@@ -254,7 +275,7 @@ class Recurrent(nn.Module):
         state = self.initial_state
         if state.takes_context:
             if context is None:
-                raise TypeError(
+                raise ArgumentTypeError(
                     "this Recurrent has a conditional initial state: call it with "
                     "context=<(N, context_size) tensor>"
                 )
@@ -268,7 +289,9 @@ class Recurrent(nn.Module):
                 )
             return state.build(target, context=context)
         if context is not None:
-            raise TypeError(f"context= is for a conditional initial state, not {state.name!r}")
+            raise ArgumentTypeError(
+                f"context= is for a conditional initial state, not {state.name!r}"
+            )
         return state.build(info)
 
     def _from_carry(self, info: BatchInfo, context: torch.Tensor | None) -> State:
@@ -295,7 +318,7 @@ class Recurrent(nn.Module):
             return _pack(carry)
         if self.initial_state.takes_context and context is None:
             if pending is not None:
-                raise TypeError(
+                raise ArgumentTypeError(
                     "rows are reset and the initial state is conditional: pass context="
                 )
             return _pack(carry)

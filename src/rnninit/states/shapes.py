@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from ..errors import StateShapeError
+from ..errors import ArgumentTypeError, StateShapeError, check_int
 from ..layouts import Layout, layout_of
 
 __all__ = ["BatchInfo", "StateSpec", "batch_of", "check_state", "spec_of", "state_shapes"]
@@ -205,11 +205,11 @@ def batch_of(spec: StateSpec, input: torch.Tensor | PackedSequence) -> BatchInfo
     """
     if isinstance(input, PackedSequence):
         if spec.is_cell:
-            raise TypeError(f"{spec.module_name} takes one time step, not a PackedSequence")
+            raise ArgumentTypeError(f"{spec.module_name} takes one time step, not a PackedSequence")
         n = int(input.batch_sizes[0])
         return BatchInfo(n, input.data.dtype, input.data.device, "PackedSequence.batch_sizes[0]")
     if not isinstance(input, torch.Tensor):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"input must be a torch.Tensor or a PackedSequence, got {type(input).__name__}"
         )
     if spec.is_cell:
@@ -377,16 +377,18 @@ def resolve_target(
     device: torch.device,
 ) -> BatchInfo:
     """Batch size, dtype and device for a new state: from ``like`` if given, else from
-    ``batch_size`` (``None``: unbatched) and the given defaults. Both given must agree."""
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise TypeError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    ``batch_size`` (``None``: unbatched) and the given defaults. Both given must agree.
+
+    A ``batch_size`` that is not an int (``"4"``, ``2.0``, ``True``) raises
+    :class:`~rnninit.errors.ArgumentTypeError`, one below 1
+    :class:`~rnninit.errors.ArgumentValueError`."""
+    check_int("batch_size", batch_size, none_ok=True)
+    assert batch_size is None or isinstance(batch_size, int)  # what check_int guarantees
     if like is None:
         src = "batch_size" if batch_size is not None else "batch_size=None (unbatched)"
         return BatchInfo(batch_size, dtype, device, src)
     if not isinstance(like, torch.Tensor | PackedSequence):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"like= must be the input tensor or PackedSequence, got {type(like).__name__}"
         )
     info = batch_of(spec, like)
