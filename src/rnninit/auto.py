@@ -76,7 +76,7 @@ from .schemes import recipe
 from .transaction import atomic
 from .validation import check_arguments
 
-__all__ = ["AUTO_DEFAULTS", "TIMESCALES", "CalibrationError", "auto_init_"]
+__all__ = ["AUTO_DEFAULTS", "TARGETS", "TIMESCALES", "CalibrationError", "auto_init_"]
 
 M = TypeVar("M", bound=nn.Module)
 Selected = Sequence[tuple[str, nn.Module]]
@@ -86,6 +86,13 @@ AUTO_DEFAULTS: dict[str, float] = {"target": 1.0, "gain": 1.0, "reach": 3.0}
 
 #: How the keep-gate timescales spread over ``[2, T_max]``: the keep-bias initializer of each.
 TIMESCALES: dict[str, str] = {"log": "chrono_log", "uniform": "chrono"}
+
+#: Where the task's targets are, the one argument that says what kind of task it is:
+#: ``"end"`` (the default: a target after the sequence, or after a long delay: classification,
+#: adding, copy) gets the long keep-gate timescales; ``"every_step"`` (a target at every step:
+#: language modelling, sequence labelling, one-step prediction) gets every gate bias 0
+#: (timescale 2), as Flax's LSTM and GRU cells, which first the char-LM runs (docs/realdata.md).
+TARGETS: tuple[str, ...] = ("end", "every_step")
 
 _MAX_BATCHES = 4
 
@@ -108,6 +115,7 @@ class _Settings:
     gain: float
     per_feature: bool
     timescales: str
+    targets: str = "end"
 
 
 def _settings(
@@ -118,6 +126,7 @@ def _settings(
     per_feature: bool,
     max_batches: object,
     timescales: object,
+    targets: object = "end",
 ) -> _Settings:
     """Step 1: every constant checked (``CalibrationError`` / ``UnknownNameError``)."""
     target_ = _check_number("target", target, 0.0)
@@ -133,7 +142,11 @@ def _settings(
         raise CalibrationError(f"max_batches must be a positive int, got {max_batches!r}")
     if not isinstance(timescales, str) or timescales not in TIMESCALES:
         raise UnknownNameError("timescales", timescales, TIMESCALES)
-    return _Settings(t_fixed, reach_, target_, gain_, bool(per_feature), timescales)
+    if not isinstance(targets, str) or targets not in TARGETS:
+        raise UnknownNameError("targets", targets, TARGETS)
+    if targets == "every_step" and t_fixed is None:
+        t_fixed = 1.0  # no keep-gate timescale is drawn: no horizon is needed without data
+    return _Settings(t_fixed, reach_, target_, gain_, bool(per_feature), timescales, targets)
 
 
 def _batches(
@@ -245,7 +258,7 @@ def _base_init(
     """The fixed recipe of step 3 on one module (see the module docstring, 1. Base)."""
     lay = layout_of(module)
     recurrent = ("orthogonal", {"gain": cfg.gain})
-    if lay.keep_gate is None:
+    if lay.keep_gate is None or cfg.targets == "every_step":
         apply_recipe(module, recipe("flax", recurrent=recurrent), generator=gen)
         return
     if t_max <= 2:
@@ -331,6 +344,7 @@ def auto_init_(
     per_feature: bool = True,
     max_batches: int = _MAX_BATCHES,
     timescales: str = "log",
+    targets: str = "end",
     include: str | Sequence[str] | None = None,
     exclude: str | Sequence[str] | None = None,
     generator: torch.Generator | None = None,
@@ -346,6 +360,11 @@ def auto_init_(
     ``target`` is the mean square of each gate block's input contribution, ``gain`` the gain of
     the orthogonal recurrent blocks, ``timescales`` how the keep-gate timescales spread over
     ``[2, T_max]``: ``"log"`` (log-uniform, the default) or ``"uniform"`` (chrono's).
+    ``targets`` says where the task's targets are (:data:`TARGETS`): ``"end"`` (default: one
+    target after the sequence or a long delay) keeps the chrono keep-gate timescales;
+    ``"every_step"`` (language modelling, sequence labelling) sets every gate bias to 0
+    (timescale 2, as Flax) and needs no ``horizon``; the input calibration and the orthogonal
+    recurrent blocks are the same in both.
 
     Raises:
         CalibrationError: bad data (empty, NaN/inf, a forward that fails on it, wrong lengths),
@@ -363,7 +382,7 @@ def auto_init_(
     if not isinstance(module, nn.Module):
         raise ArgumentTypeError("module", module, "a torch.nn.Module")
     check_arguments(include, exclude, generator)
-    cfg = _settings(horizon, reach, target, gain, per_feature, max_batches, timescales)
+    cfg = _settings(horizon, reach, target, gain, per_feature, max_batches, timescales, targets)
     modules = find_recurrent(module, include, exclude)
     lens = lengths_tensor(lengths)
     batches = _batches(data, lens, max_batches, cfg.horizon)

@@ -263,6 +263,9 @@ class AutoParams(TypedDict, total=False):
     timescales: str
     """``auto``: how the keep-gate timescales spread over ``[2, T_max]``: ``"log"`` or
     ``"uniform"``."""
+    targets: str
+    """``auto``: where the task's targets are: ``"end"`` (default) or ``"every_step"`` (every
+    gate bias 0)."""
 
 
 class InitKwargs(Overrides, SchemeParams, AutoParams, total=False):

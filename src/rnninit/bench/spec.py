@@ -8,10 +8,12 @@
     chrono+recurrent=orthogonal:gain=1.2         # an initializer with parameters
     auto+target=0.3                              # the data-calibrated scheme, another target
     auto+timescales=uniform                      # auto with chrono's uniform timescales
+    auto+targets=every_step                      # auto for a target at every step (LM)
 
 ``KEY`` is an override keyword of :func:`rnninit.init_` (``input``, ``recurrent``,
 ``projection``, ``bias``, ``bias_hn``, ``forget_bias``, ``whole``) or, for ``auto``, one of
-``target``, ``gain``, ``horizon``, ``reach``, ``per_feature``, ``timescales`` (``log`` or
+``target``, ``gain``, ``horizon``, ``reach``, ``per_feature``, ``targets`` (``end`` or
+``every_step``), ``timescales`` (``log`` or
 ``uniform``).
 ``VALUE`` is a number, an initializer name, ``name:k=v:k=v`` for an initializer with
 parameters, or ``a|b`` for the list ``whole``. The initializer ``chrono``
@@ -23,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..auto import TIMESCALES
+from ..auto import TARGETS, TIMESCALES
 from ..errors import RnnInitError, SchemeError, UnknownNameError
 from ..overrides import OVERRIDE_KEYS
 from ..schemes import AUTO, AUTO_PARAMS, recipe
@@ -120,9 +122,10 @@ def parse_scheme(text: str, valid: tuple[str, ...]) -> SchemeSpec:
         if any(k == key for k, _ in overrides):
             raise SchemeError(f"{key!r} is given twice in scheme spec {text!r}")
         value: Any = tuple(raw.split("|")) if key == "whole" else _value(raw)
-        if key == "timescales":
-            if raw not in TIMESCALES:
-                raise UnknownNameError("timescales", raw, TIMESCALES)
+        if key in ("timescales", "targets"):
+            names = TIMESCALES if key == "timescales" else TARGETS
+            if raw not in names:
+                raise UnknownNameError(key, raw, names)
             value = raw
         elif base == AUTO and not isinstance(value, float):
             raise SchemeError(f"auto's {key}= takes a number, got {raw!r} in {text!r}")
