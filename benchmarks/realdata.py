@@ -30,7 +30,7 @@ RESULTS = Path(__file__).parent / "results" / "realdata"
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    p.add_argument("--blocks", default="abcdefg", help="letters of the blocks, in order")
+    p.add_argument("--blocks", default="abcdefgh", help="letters of the blocks, in order")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--out", default=str(RESULTS))
     p.add_argument("--list", action="store_true", help="print the runs, done or todo, and exit")

@@ -13,12 +13,14 @@ Blocks (:data:`BLOCKS`, the order of the sweep): ``a`` classification, standardi
 ``b`` char-LM, LSTM; ``c`` forecasting, LSTM; ``d`` the same three with GRU; ``e``
 classification with raw inputs, LSTM; ``f`` the char-LM with a larger LSTM
 (:data:`LM_LARGE` units, :data:`LM_LARGE_STEPS` steps), closer to issue 21's own measurement
-(LSTM 256, 1500 steps), when the budget leaves room for it; ``g`` the same with GRU.
+(LSTM 256, 1500 steps), when the budget leaves room for it; ``g`` the same with GRU; ``h``
+every problem of ``a``-``g`` from :data:`EVERY_STEP_AUTO` (``auto``, ``targets="every_step"``).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from typing import Any
 
 from ..errors import UnknownNameError
@@ -36,6 +38,7 @@ __all__ = [
     "BLOCKS",
     "CLS_EPOCHS",
     "CLS_MIN_STEPS",
+    "EVERY_STEP_AUTO",
     "LM_HIDDEN",
     "LM_LARGE",
     "LM_LARGE_STEPS",
@@ -47,6 +50,9 @@ __all__ = [
 
 #: The starts compared on real data.
 REALDATA_STARTS: tuple[str, ...] = ("pytorch", "auto", "flax", "keras", "chrono", "orthogonal")
+
+#: The start of block ``h``: ``auto`` told that the task has a target at every step.
+EVERY_STEP_AUTO = "auto+targets=every_step"
 
 #: Training epochs of the classification tasks.
 CLS_EPOCHS = 20
@@ -107,6 +113,13 @@ def _configs(tasks: list[str], cell: str, seeds: int, **extra: Any) -> list[RunC
 
 
 def _block(name: str, seeds: int) -> list[RunConfig]:
+    if name == "h":  # every problem of a-g once more, from EVERY_STEP_AUTO
+        return [
+            RunConfig(**{**asdict(c), "scheme": EVERY_STEP_AUTO})
+            for b in "abcdefg"
+            for c in _block(b, seeds)
+            if c.scheme == "auto"
+        ]
     cls = [f"cls-{n}" for n in CLASSIFICATION_SETS]
     fc = [f"fc-{n}" for n in FORECAST_SERIES]
     if name == "a":
@@ -126,7 +139,7 @@ def _block(name: str, seeds: int) -> list[RunConfig]:
 
 
 #: The blocks of the real-data sweep, in the order they run.
-BLOCKS: tuple[str, ...] = ("a", "b", "c", "d", "e", "f", "g")
+BLOCKS: tuple[str, ...] = ("a", "b", "c", "d", "e", "f", "g", "h")
 
 
 def realdata_sweep(blocks: str = "abcde", seeds: int = 5) -> list[RunConfig]:
