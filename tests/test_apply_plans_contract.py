@@ -95,8 +95,8 @@ def test_init_auto_rejects_a_keyword_it_does_not_take() -> None:
         rnninit.init_(lstm, "auto", data=_data(), max_timescale=9, forget_bias=2.0)
     assert str(err.value) == (
         "keyword for scheme 'auto'='max_timescale' is not known; valid: data, forget_bias, gain, "
-        "horizon, lengths, max_batches, per_feature, reach, target, targets, timescales. "
-        "Did you mean 'timescales'?"
+        "horizon, inputs, lengths, max_batches, per_feature, reach, target, targets, "
+        "timescales. Did you mean 'timescales'?"
     )
     _assert_same(lstm, snap)
 

@@ -116,7 +116,8 @@ def test_the_keyword_lists_are_derived_from_their_one_definition() -> None:
     assert (*schemes.SCHEMES, "auto") == schemes.SCHEME_NAMES
     # the spec strings take every key that is not a nested dict / what the benchmark supplies
     assert set(spec.SPEC_OVERRIDE_KEYS) == set(OVERRIDE_KEYS) - {"gates", "layers"}
-    assert set(spec.SPEC_AUTO_KEYS) == set(schemes.AUTO_PARAMS) - {"data", "lengths", "max_batches"}
+    supplied = {"data", "lengths", "max_batches", "inputs"}
+    assert set(spec.SPEC_AUTO_KEYS) == set(schemes.AUTO_PARAMS) - supplied
     # the benchmark's own state conditions: rnninit's kinds (from the one list) + folk recipes
     assert set(models.LIBRARY_STATES) <= set(STATE_KINDS)
     assert not set(models.FOLK_STATES) & set(STATE_KINDS)

@@ -42,13 +42,18 @@ from .parametrized import write_effective
 from .plan import Derived, ModulePlan, Op, plan_module, target
 from .recipes import Recipe, install_applier
 from .registry import call_init
+from .schemes import KEEP
 from .transaction import atomic
 from .validation import check_arguments, check_plan, check_selection, warn_designed_for
 
-__all__ = ["SCHEME_ATTRIBUTE", "apply_recipe"]
+__all__ = ["DATA_HORIZON_ATTRIBUTE", "SCHEME_ATTRIBUTE", "apply_recipe"]
 
 #: Attribute that :func:`rnninit.init_` sets on each layer it initialized: the recipe's name.
 SCHEME_ATTRIBUTE = "_rnninit_scheme"
+
+#: The attribute on a recurrent module that ``auto`` took its horizon (the longest sequence, in
+#: steps) from ``data``: how long it was, for ``rnninit.check`` (a cell run on one step).
+DATA_HORIZON_ATTRIBUTE = "_rnninit_data_horizon"
 
 M = TypeVar("M", bound=nn.Module)
 Staged = dict[int, torch.Tensor]
@@ -144,10 +149,12 @@ def apply_recipe(
     staged = _draw(plans, generator)
     with atomic(modules):
         _write(plans, staged)
-    for _, mod in modules:
+    for _, mod in modules if r.name != KEEP else ():  # overrides alone keep the marks
         # a plain attribute (not in state_dict) so rnninit.check can tell a deliberate scheme,
         # e.g. Keras' whole-matrix orthogonal recurrent kernel, from the same pattern by accident
         setattr(mod, SCHEME_ATTRIBUTE, r.name)
+        if hasattr(mod, DATA_HORIZON_ATTRIBUTE):  # a later scheme replaces auto's marker
+            delattr(mod, DATA_HORIZON_ATTRIBUTE)
     return module
 
 

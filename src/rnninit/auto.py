@@ -47,19 +47,20 @@ the factor ablation recorded in ``docs/BENCHMARKS.md``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
-from .apply import apply_recipe
+from .apply import DATA_HORIZON_ATTRIBUTE, SCHEME_ATTRIBUTE, apply_recipe
 from .calibration import (
+    Call,
     Capture,
     all_reduce,
     broadcast_from_rank0,
-    calibration_batches,
+    calibration_calls,
     capture_pass,
     check_finite,
     layer_module,
@@ -72,7 +73,7 @@ from .calibration import (
 )
 from .errors import ArgumentTypeError, CalibrationError, UnknownNameError
 from .layouts import find_recurrent, layout_of, parameters_of
-from .schemes import recipe
+from .schemes import AUTO, recipe
 from .transaction import atomic
 from .validation import check_arguments
 
@@ -116,6 +117,7 @@ class _Settings:
     per_feature: bool
     timescales: str
     targets: str = "end"
+    max_batches: int = 4
 
 
 def _settings(
@@ -146,15 +148,21 @@ def _settings(
         raise UnknownNameError("targets", targets, TARGETS)
     if targets == "every_step" and t_fixed is None:
         t_fixed = 1.0  # no keep-gate timescale is drawn: no horizon is needed without data
-    return _Settings(t_fixed, reach_, target_, gain_, bool(per_feature), timescales, targets)
+    return _Settings(
+        t_fixed, reach_, target_, gain_, bool(per_feature), timescales, targets, max_batches
+    )
 
 
 def _batches(
-    data: object, lens: torch.Tensor | None, max_batches: int, horizon: float | None
-) -> list[Any]:
-    """Step 2: the calibration batches (none without ``data``: then ``horizon`` is needed)."""
+    module: nn.Module,
+    data: object,
+    lens: torch.Tensor | None,
+    cfg: _Settings,
+    inputs: Callable[[Any], Any] | None,
+) -> list[Call]:
+    """Step 2: the calibration calls (none without ``data``: then ``horizon`` is needed)."""
     if data is None:
-        if horizon is None:
+        if cfg.horizon is None:
             raise CalibrationError(
                 "scheme 'auto' without data= needs horizon= (the longest dependency in steps, "
                 "e.g. the sequence length): init_(model, 'auto', horizon=200), or give data= "
@@ -162,15 +170,17 @@ def _batches(
             )
         if lens is not None:
             raise CalibrationError("lengths= describes data=; it was given without data")
+        if inputs is not None:
+            raise CalibrationError("inputs= maps the batches of data=; it was given without data")
         return []
-    batches = calibration_batches(data, max_batches)
-    check_finite(batches)
-    if lens is not None and len(batches) != 1:
+    calls = calibration_calls(module, data, cfg.max_batches, inputs)
+    check_finite(calls)
+    if lens is not None and len(calls) != 1:
         raise CalibrationError(
-            f"lengths= is for a single padded batch, but data gave {len(batches)} batches; "
+            f"lengths= is for a single padded batch, but data gave {len(calls)} batches; "
             "use PackedSequence batches instead"
         )
-    return batches
+    return calls
 
 
 def _scale_blocks(
@@ -287,8 +297,10 @@ def _base_all(
     lens: torch.Tensor | None,
     cfg: _Settings,
     gen: torch.Generator | None,
-) -> None:
-    """Step 3: each module's base recipe, its ``T_max = reach * horizon`` from ``data``."""
+) -> dict[str, float]:
+    """Step 3: each module's base recipe, its ``T_max = reach * horizon`` from ``data``; the
+    horizons taken from ``data``, by module name."""
+    from_data: dict[str, float] = {}
     for name, mod in modules:
         longest = cfg.horizon
         if longest is None:
@@ -296,8 +308,10 @@ def _base_all(
             seen = [seq_len(mod, x, lens) for x in cap.inputs] or [0]
             local = float(max(max(seen), cap.max_len))
             longest = float(all_reduce(torch.tensor([local]), reduce_max()).item())
+            from_data[name] = longest
         _base_init(name, mod, cfg.reach * longest, cfg, gen)
         broadcast_from_rank0(mod.parameters())
+    return from_data
 
 
 def _scale_standardized(modules: Selected, cfg: _Settings) -> None:
@@ -312,7 +326,7 @@ def _scale_standardized(modules: Selected, cfg: _Settings) -> None:
 
 def _calibrate_all(
     model: nn.Module,
-    batches: list[Any],
+    batches: list[Call],
     modules: Selected,
     caps: dict[str, Capture],
     lens: torch.Tensor | None,
@@ -345,15 +359,28 @@ def auto_init_(
     max_batches: int = _MAX_BATCHES,
     timescales: str = "log",
     targets: str = "end",
+    inputs: Callable[[Any], Any] | None = None,
     include: str | Sequence[str] | None = None,
     exclude: str | Sequence[str] | None = None,
     generator: torch.Generator | None = None,
 ) -> M:
     """Initialize every selected recurrent layer of ``module`` calibrated on ``data``; in place.
 
-    See the module docstring for the math. ``data`` is what ``module(data)`` accepts (a tensor,
-    a ``PackedSequence``, a tuple of positional arguments, a dict of keyword arguments) or an
-    iterable of such batches, of which the first ``max_batches`` are used. ``lengths`` (one
+    See the module docstring for the math. ``data`` is one batch or an iterable of batches
+    (a DataLoader, a list), of which the first ``max_batches`` are used. A batch is read as
+    the training loops read it (:func:`rnninit.calibration.model_call`):
+
+    - a tensor or ``PackedSequence``: ``module(x)``;
+    - a tuple or list: the positional arguments when ``module.forward`` requires exactly that
+      many (``(x, lengths)`` for ``forward(x, lengths)``); otherwise ``(x, y, ...)``, the
+      inputs and the targets as a DataLoader yields them (the default collate gives lists):
+      ``module(x)``, or ``module(*x)`` when ``x`` is itself a tuple;
+    - a dict: the keyword arguments when the forward takes them, else ``module(batch)`` for a
+      forward that takes one dict.
+
+    ``inputs``, a function from one batch to the arguments, reads any other batch: it returns
+    the one argument, a tuple of positional arguments or a dict of keyword arguments, e.g.
+    ``inputs=lambda b: (b["tokens"], b["lengths"])``. ``lengths`` (one
     padded batch only) excludes padding from the statistics. ``horizon`` is the longest
     dependency in steps (default: the longest sequence in ``data``; required without ``data``)
     and the chrono ``T_max`` is ``reach * horizon``.
@@ -385,7 +412,7 @@ def auto_init_(
     cfg = _settings(horizon, reach, target, gain, per_feature, max_batches, timescales, targets)
     modules = find_recurrent(module, include, exclude)
     lens = lengths_tensor(lengths)
-    batches = _batches(data, lens, max_batches, cfg.horizon)
+    batches = _batches(module, data, lens, cfg, inputs)
     was_training = {m: m.training for m in module.modules()}
     try:
         with atomic(modules), torch.no_grad():
@@ -393,11 +420,15 @@ def auto_init_(
             caps: dict[str, Capture] = {}
             if batches:
                 caps = capture_pass(module, batches, modules, wanted={n for n, _ in modules})
-            _base_all(modules, caps, lens, cfg, generator)
+            from_data = _base_all(modules, caps, lens, cfg, generator)
             if batches:
                 _calibrate_all(module, batches, modules, caps, lens, cfg)
             else:
                 _scale_standardized(modules, cfg)
+        for name, mod in modules:
+            setattr(mod, SCHEME_ATTRIBUTE, AUTO)
+            if name in from_data and cfg.targets == "end":
+                setattr(mod, DATA_HORIZON_ATTRIBUTE, from_data[name])
     finally:
         for m, mode in was_training.items():
             m.training = mode

@@ -13,26 +13,31 @@ Internal to rnninit (the public entry points are ``init_(model, "auto", data=...
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import inspect
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from .errors import CalibrationError, RnnInitError
+from .errors import ArgumentTypeError, CalibrationError, RnnInitError
 from .layouts import layout_of
 
 __all__ = [
+    "Call",
     "Capture",
     "all_reduce",
+    "as_call",
     "broadcast_from_rank0",
-    "calibration_batches",
+    "calibration_calls",
     "capture_pass",
     "check_finite",
     "layer_module",
     "lengths_tensor",
+    "model_call",
     "reduce_max",
     "reduce_sum",
     "second_moment",
@@ -52,29 +57,135 @@ class Capture:
     last_call: int = -1
 
 
+@dataclass(frozen=True)
+class Call:
+    """The arguments of one calibration forward, ``model(*args, **kwargs)``."""
+
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
 def is_batch(value: object) -> bool:
+    """One batch rather than an iterable of batches (a list is an iterable of batches)."""
     return isinstance(value, torch.Tensor | PackedSequence | tuple | Mapping)
 
 
-def calibration_batches(data: object, max_batches: int) -> list[Any]:
-    """The calibration batches: one batch, or the first ``max_batches`` of an iterable."""
-    if is_batch(data):
-        return [data]
-    if isinstance(data, str | bytes) or not isinstance(data, Iterable):
+def _positional(model: nn.Module) -> tuple[int, float] | None:
+    """How many positional arguments ``model.forward`` requires and takes at most (None if its
+    signature cannot be read)."""
+    try:
+        sig = inspect.signature(model.forward)
+    except (TypeError, ValueError):
+        return None
+    required, most = 0, 0.0
+    for p in sig.parameters.values():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            most += 1
+            required += p.default is p.empty
+        elif p.kind is p.VAR_POSITIONAL:
+            most = math.inf
+    return required, most
+
+
+def _binds_keywords(model: nn.Module, batch: Mapping[Any, Any]) -> bool:
+    try:
+        inspect.signature(model.forward).bind(**{str(k): v for k, v in batch.items()})
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+_INPUTS_HINT = (
+    "pass inputs= (a function from one batch to the model's arguments: a tensor, a tuple of "
+    "positional arguments or a dict of keyword arguments), e.g. inputs=lambda b: (b[0], b[1])"
+)
+
+
+def as_call(arguments: object) -> Call:
+    """What ``inputs=`` returned, as a call: a tuple is the positional arguments, a dict the
+    keyword arguments, anything else the one argument."""
+    if isinstance(arguments, tuple) and not isinstance(arguments, PackedSequence):
+        return Call(arguments)
+    if isinstance(arguments, Mapping):
+        return Call((), {str(k): v for k, v in arguments.items()})
+    return Call((arguments,))
+
+
+def model_call(model: nn.Module, batch: object, index: int) -> Call:
+    """The call that one batch stands for (the rules of :func:`rnninit.auto.auto_init_`).
+
+    A tensor or ``PackedSequence`` is the input. A tuple or list is the positional arguments
+    when ``model.forward`` requires exactly that many (or it has one element); otherwise, for a
+    forward that requires at most one, it is ``(inputs, targets, ...)`` as a DataLoader yields:
+    the first element is the input (a tuple of arguments if it is a tuple), the rest is left
+    out, as Keras' ``fit`` and fastai (one input by default) read a batch. A dict is the keyword
+    arguments when they fit the signature, else the one argument of a forward that takes a dict.
+    """
+    if isinstance(batch, torch.Tensor | PackedSequence):
+        return Call((batch,))
+    counts = _positional(model)
+    required, most = counts if counts is not None else (0, math.inf)
+    where = f"batch {index} of data"
+    if isinstance(batch, tuple | list):
+        n = len(batch)
+        if n and (n == required or (n == 1 and most >= 1)) and n <= most:
+            return Call(tuple(batch))
+        if n >= 2 and required <= 1:
+            first = batch[0]
+            if isinstance(first, list) or (
+                isinstance(first, tuple) and not isinstance(first, PackedSequence)
+            ):
+                return Call(tuple(first))
+            if isinstance(first, Mapping):
+                return model_call(model, first, index)
+            return Call((first,))
+        raise CalibrationError(
+            f"{where} is a {type(batch).__name__} of {n} elements, but "
+            f"{type(model).__name__}.forward requires {required} positional arguments: the "
+            f"batch is neither the arguments nor (inputs, targets); {_INPUTS_HINT}"
+        )
+    if isinstance(batch, Mapping):
+        if _binds_keywords(model, batch):
+            return Call((), {str(k): v for k, v in batch.items()})
+        if required <= 1 and most >= 1:
+            return Call((batch,))
+        raise CalibrationError(
+            f"{where} is a dict with keys {sorted(map(str, batch))}, which "
+            f"{type(model).__name__}.forward does not take as keyword arguments; {_INPUTS_HINT}"
+        )
+    raise CalibrationError(
+        f"{where} is a {type(batch).__name__}; each batch must be a tensor, a PackedSequence, "
+        f"a tuple or list (the arguments, or (inputs, targets) as a DataLoader yields) or a "
+        f"dict; {_INPUTS_HINT}"
+    )
+
+
+def calibration_calls(
+    model: nn.Module, data: object, max_batches: int, inputs: Callable[[Any], Any] | None = None
+) -> list[Call]:
+    """The calibration calls: from one batch, or the first ``max_batches`` of an iterable,
+    each mapped to the model's arguments by ``inputs`` if given, else by :func:`model_call`."""
+    if inputs is not None and not callable(inputs):
+        raise ArgumentTypeError("inputs", inputs, "a callable from one batch to the arguments")
+    single = is_batch(data) or (inputs is not None and not isinstance(data, Iterable))
+    if not single and (isinstance(data, str | bytes) or not isinstance(data, Iterable)):
         raise CalibrationError(
             "data must be what model(data) accepts (a tensor, a PackedSequence, a tuple of "
             "positional arguments, a dict of keyword arguments) or an iterable of such batches "
-            f"(e.g. a DataLoader yielding inputs), got {type(data).__name__}"
+            f"(e.g. a DataLoader, also one yielding (x, y) pairs), got {type(data).__name__}"
         )
-    out: list[Any] = []
-    for batch in data:
-        if not is_batch(batch):
-            raise CalibrationError(
-                f"batch {len(out)} of data is a {type(batch).__name__}; each batch must be a "
-                "tensor, a PackedSequence, a tuple of positional arguments or a dict (for a "
-                "loader of (x, y) pairs pass (x for x, _ in loader))"
-            )
-        out.append(batch)
+    out: list[Call] = []
+    for batch in [data] if single else cast(Iterable[Any], data):
+        if inputs is None:
+            out.append(model_call(model, batch, len(out)))
+        else:
+            try:
+                arguments = inputs(batch)
+            except Exception as exc:
+                raise CalibrationError(
+                    f"inputs= failed on batch {len(out)} of data: {type(exc).__name__}: {exc}"
+                ) from exc
+            out.append(as_call(arguments))
         if len(out) >= max_batches:
             break
     if not out:
@@ -87,6 +198,9 @@ def tensors(value: object) -> Iterator[torch.Tensor]:
         yield value.data
     elif isinstance(value, torch.Tensor):
         yield value
+    elif isinstance(value, Call):
+        yield from tensors(value.args)
+        yield from tensors(value.kwargs)
     elif isinstance(value, Mapping):
         for v in value.values():
             yield from tensors(v)
@@ -95,23 +209,12 @@ def tensors(value: object) -> Iterator[torch.Tensor]:
             yield from tensors(v)
 
 
-def check_finite(batches: Sequence[Any]) -> None:
-    """Raise :class:`CalibrationError` naming the first batch with a NaN or inf value."""
-    for i, batch in enumerate(batches):
-        for t in tensors(batch):
+def check_finite(calls: Sequence[Call]) -> None:
+    """Raise :class:`CalibrationError` naming the first batch with a NaN or inf input."""
+    for i, call in enumerate(calls):
+        for t in tensors(call):
             if t.is_floating_point() and t.numel() and not bool(torch.isfinite(t).all()):
                 raise CalibrationError(f"batch {i} of data holds NaN or inf values")
-
-
-def call_model(model: nn.Module, batch: Any) -> None:
-    if isinstance(batch, torch.Tensor | PackedSequence):  # a PackedSequence is a tuple too
-        model(batch)
-    elif isinstance(batch, Mapping):
-        model(**batch)
-    elif isinstance(batch, tuple):
-        model(*batch)
-    else:
-        model(batch)
 
 
 def lengths_tensor(lengths: object) -> torch.Tensor | None:
@@ -167,7 +270,7 @@ def seq_len(module: nn.Module, x: Any, lengths: torch.Tensor | None) -> int:
 
 def capture_pass(
     model: nn.Module,
-    batches: Sequence[Any],
+    batches: Sequence[Call],
     modules: Sequence[tuple[str, nn.Module]],
     wanted: set[str],
 ) -> dict[str, Capture]:
@@ -185,6 +288,14 @@ def capture_pass(
             cap.last_call = counter[0]
             counter[0] += 1
             cap.calls += 1
+            if isinstance(x, torch.Tensor) and x.dim() >= 3 and layout_of(mod).is_cell:
+                raise CalibrationError(
+                    f"{name or type(mod).__name__} is a cell ({type(mod).__name__}): it takes "
+                    f"one time step (N, in), got an input of shape {tuple(x.shape)}; calibrate "
+                    "the model that runs the cell over time on the sequences "
+                    "(init_(model, 'auto', data=sequences)), or pass one step x[t] "
+                    "(batch-first: x[:, t]) with horizon= the sequence length"
+                )
             if name in wanted and isinstance(x, torch.Tensor | PackedSequence):
                 cap.inputs.append(x.detach() if isinstance(x, torch.Tensor) else x)
 
@@ -197,7 +308,7 @@ def capture_pass(
             for cap in caps.values():
                 cap.calls = 0
             try:
-                call_model(model, batch)
+                model(*batch.args, **batch.kwargs)
             except RnnInitError:
                 raise
             except Exception as exc:  # the user's forward: report it as a calibration error

@@ -31,7 +31,7 @@ from .errors import ArgumentTypeError, SchemeError, UnknownNameError
 from .layouts import find_recurrent
 from .overrides import Explicit, Overrides, split_overrides
 from .recipes import Recipe
-from .schemes import AUTO, AUTO_PARAMS, InitKwargs, build_recipe
+from .schemes import AUTO, AUTO_PARAMS, KEEP, InitKwargs, build_recipe
 from .transaction import atomic
 from .validation import check_arguments
 
@@ -53,7 +53,7 @@ def _init_auto(
         if key not in AUTO_PARAMS:
             raise UnknownNameError("keyword for scheme 'auto'", key, (*AUTO_PARAMS, *given))
     check_arguments(include, exclude, generator)
-    overrides = build_recipe("keep", given, {}) if given else None
+    overrides = build_recipe(KEEP, given, {}) if given else None
     with atomic(find_recurrent(module, include, exclude)):
         auto_init_(module, include=include, exclude=exclude, generator=generator, **params)
         if overrides is not None:  # the user's overrides win over the calibrated start
@@ -126,7 +126,7 @@ def init_(
                 "init_ needs a scheme (e.g. init_(model, 'orthogonal')) or at least one override "
                 "(e.g. forget_bias=1.0); with scheme=None only the overrides are applied"
             )
-        scheme = "keep"
+        scheme = KEEP
     r = build_recipe(scheme, given, scheme_params)
     return apply_recipe(
         module,

@@ -29,6 +29,7 @@ from .registry import Init, as_init
 __all__ = [
     "AUTO",
     "AUTO_PARAMS",
+    "KEEP",
     "SCHEMES",
     "SCHEME_NAMES",
     "AutoParams",
@@ -37,6 +38,9 @@ __all__ = [
     "build_recipe",
     "recipe",
 ]
+
+#: The scheme that leaves every parameter as it is and applies only the overrides.
+KEEP = "keep"
 
 _ZERO = Init("zeros")
 #: The families with a keep gate (LSTM ``f``, GRU ``z``): where chrono-like schemes apply.
@@ -198,7 +202,7 @@ def _folk_xavier() -> Recipe:
 
 
 def _keep() -> Recipe:
-    return Recipe("keep", source="leave every parameter as it is; only overrides are applied")
+    return Recipe(KEEP, source="leave every parameter as it is; only overrides are applied")
 
 
 _FACTORIES: dict[str, Callable[..., Recipe]] = {
@@ -212,7 +216,7 @@ _FACTORIES: dict[str, Callable[..., Recipe]] = {
     "uniform_gate": _uniform_gate,
     "folk_normal": _folk_normal,
     "folk_xavier": _folk_xavier,
-    "keep": _keep,
+    KEEP: _keep,
 }
 #: Each scheme's parameters, read from its factory's signature.
 _PARAMS: dict[str, tuple[str, ...]] = {
@@ -266,6 +270,8 @@ class AutoParams(TypedDict, total=False):
     targets: str
     """``auto``: where the task's targets are: ``"end"`` (default) or ``"every_step"`` (every
     gate bias 0)."""
+    inputs: object
+    """``auto``: a function from one batch of ``data`` to the model's arguments."""
 
 
 class InitKwargs(Overrides, SchemeParams, AutoParams, total=False):

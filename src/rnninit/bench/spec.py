@@ -36,7 +36,9 @@ __all__ = ["SPEC_AUTO_KEYS", "SPEC_OVERRIDE_KEYS", "SchemeSpec", "parse_scheme"]
 SPEC_OVERRIDE_KEYS = tuple(k for k in OVERRIDE_KEYS if k not in ("gates", "layers"))
 #: The ``auto`` keywords a spec string can hold: the benchmark itself gives the data (and so
 #: the lengths and batches).
-SPEC_AUTO_KEYS = tuple(k for k in AUTO_PARAMS if k not in ("data", "lengths", "max_batches"))
+SPEC_AUTO_KEYS = tuple(
+    k for k in AUTO_PARAMS if k not in ("data", "lengths", "max_batches", "inputs")
+)
 
 
 def _number(text: str) -> float | None:

@@ -31,6 +31,10 @@ fix). The checks, by code:
     forward), or on CUDA the weights no longer share one storage (cuDNN's flat buffer: "RNN module
     weights are not part of single contiguous chunk of memory"). Replacing Parameters is also how
     optimizers end up updating stale tensors.
+``one_step_calibration`` (warning)
+    ``auto`` took a layer's horizon from ``data`` that gave it one step per forward (a Cell
+    calibrated on a 2-D batch): its keep-gate timescales lie in ``[2, 3]`` steps
+    (:mod:`rnninit.diagnose.check_calibration`).
 ``not_in_optimizer`` (error, needs ``optimizer=``)
     A recurrent Parameter that is in none of the optimizer's parameter groups: it will never be
     trained (typically replaced after the optimizer was built). The same for a learned initial
@@ -53,6 +57,7 @@ from torch import nn
 from ..apply import SCHEME_ATTRIBUTE
 from ..errors import ArgumentTypeError, check_int, shown
 from ..layouts import GateBlock, find_recurrent, gates, layout_of, parameters_of
+from .check_calibration import one_step_calibration
 from .check_states import Selected, states_not_in_optimizer, states_without_grad, trainable_states
 from .findings import Finding, Report
 from .metrics import effective_biases, singular_values, timescale
@@ -375,6 +380,7 @@ def check(
         found += _pytorch_default_long(recurrent, seq_len)
     found += _relu_radius(recurrent)
     found += _replaced(recurrent)
+    found += one_step_calibration(recurrent)
     if optimizer is not None:
         found += _not_in_optimizer(recurrent, optimizer)
         found += states_not_in_optimizer(states, optimizer)
