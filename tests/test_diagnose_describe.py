@@ -185,3 +185,21 @@ def test_timescales_of_a_plain_rnn_is_empty_with_a_note() -> None:
 def test_describe_rejects_non_recurrent_models() -> None:
     with pytest.raises(rnninit.errors.NoRecurrentModuleError):
         describe(nn.Linear(3, 4))
+
+
+def test_the_effective_bias_row_names_both_parameters_as_they_are_in_the_model() -> None:
+    from custom_cells_support import LINEAR_LSTM, LinearLSTMCell
+
+    from rnninit.layouts import register_layout, unregister_layout
+
+    register_layout(LinearLSTMCell, LINEAR_LSTM)  # biases in submodules: ih.bias, hh.bias
+    try:
+        model = nn.ModuleDict({"enc": nn.LSTM(3, 4), "cell": LinearLSTMCell(3, 4)})
+        d = describe(model)
+        names = [r["param"] for r in d.select(kind="effective_bias", gate="f")]
+        assert names == ["enc.bias_ih_l0+bias_hh_l0", "cell.ih.bias+hh.bias"]
+        assert describe(model["cell"]).select(kind="effective_bias")[0]["param"] == (
+            "ih.bias+hh.bias"
+        )
+    finally:
+        unregister_layout(LinearLSTMCell)

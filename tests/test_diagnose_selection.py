@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from rnninit.diagnose import describe, gradient_horizon, timescales
-from rnninit.errors import NoRecurrentModuleError, UnknownNameError
+from rnninit.errors import ArgumentTypeError, NoRecurrentModuleError, UnknownNameError
+from rnninit.layouts import find_recurrent
 
 H_ENC, H_DEC = 6, 5
 
@@ -76,3 +77,29 @@ def test_an_empty_selection_is_a_typed_error_naming_the_modules(fn: object) -> N
         fn(_model(), include="encoder")  # type: ignore[operator]
     with pytest.raises(NoRecurrentModuleError, match="'enc', 'dec'"):
         gradient_horizon(_model(), 10, exclude=["enc", "dec"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "shown"),
+    [
+        ({"include": 5}, "include=5 (int)"),
+        ({"exclude": b"dec"}, "exclude=b'dec' (bytes)"),
+        ({"include": ["enc", 3]}, "include=['enc', 3] (list)"),
+        ({"exclude": ("dec", None)}, "exclude=('dec', None) (tuple)"),
+    ],
+)
+def test_find_recurrent_refuses_a_pattern_of_the_wrong_type_naming_it(
+    kwargs: dict[str, object], shown: str
+) -> None:
+    with pytest.raises(ArgumentTypeError) as err:
+        find_recurrent(_model(), **kwargs)  # type: ignore[arg-type]
+    assert isinstance(err.value, TypeError)  # still a TypeError for callers that catch that
+    assert str(err.value) == (
+        f"{shown} is not valid; expected a glob pattern (str) on qualified module names "
+        "or a list of them"
+    )
+    (argument,) = kwargs
+    assert (err.value.argument, err.value.given) == (argument, kwargs[argument])
+    for fn in (describe, timescales):  # the diagnostics select through it
+        with pytest.raises(ArgumentTypeError, match=f"^{argument}="):
+            fn(_model(), **kwargs)  # type: ignore[operator]

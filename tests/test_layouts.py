@@ -169,3 +169,13 @@ def test_gates_in_a_container_with_include_exclude() -> None:
 def test_layout_of_rejects_non_recurrent() -> None:
     with pytest.raises(TypeError, match="Linear"):
         rnninit.layouts.layout_of(nn.Linear(2, 2))
+
+
+def test_the_parameter_kinds_are_declared_once_and_give_the_order_of_parameters_of() -> None:
+    from rnninit import declaration, layouts
+
+    assert layouts.KINDS is declaration.KINDS
+    assert not hasattr(layouts, "MATRIX_KINDS")  # the old alias of KINDS is gone
+    lstm = nn.LSTM(3, 4, num_layers=2, proj_size=2)
+    kinds = [r.kind for r in layouts.parameters_of(lstm)]
+    assert kinds == list(layouts.KINDS) * 2  # per layer, in KINDS order

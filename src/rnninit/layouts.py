@@ -49,7 +49,6 @@ import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 from torch import nn
@@ -65,7 +64,7 @@ __all__ = [
     "FAMILIES",
     "GATES",
     "KEEP_GATE",
-    "MATRIX_KINDS",
+    "KINDS",
     "Declaration",
     "GateBlock",
     "Layout",
@@ -80,11 +79,6 @@ __all__ = [
     "unregister_layout",
     "user_name",
 ]
-
-MatrixKind = Literal["input", "recurrent", "projection", "bias_ih", "bias_hh"]
-
-#: The matrix kinds of a recurrent layer, in PyTorch's registration order.
-MATRIX_KINDS: tuple[str, ...] = KINDS
 
 _FROM_FAMILY = "family"
 

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from .errors import NoRecurrentModuleError, UnsupportedModuleError
+from .errors import ArgumentTypeError, NoRecurrentModuleError, UnsupportedModuleError
 from .layout_registry import declared
 
-__all__ = ["find_recurrent", "is_recurrent", "user_name"]
+__all__ = ["as_patterns", "find_recurrent", "is_recurrent", "user_name"]
 
 
 def is_recurrent(module: nn.Module) -> bool:
@@ -33,14 +33,32 @@ def is_recurrent(module: nn.Module) -> bool:
     return declared(module) is not None
 
 
-def _as_patterns(value: str | Sequence[str] | None, argument: str) -> list[str] | None:
+#: What ``include=`` / ``exclude=`` accept (the end of an :class:`ArgumentTypeError`'s message).
+PATTERNS_EXPECTED = "a glob pattern (str) on qualified module names or a list of them"
+
+
+def as_patterns(value: object, argument: str) -> list[str] | None:
+    """``include=`` / ``exclude=`` (named ``argument``) as a list of glob patterns; ``None`` stays
+    ``None`` (no selection by this argument).
+
+    Raises:
+        ArgumentTypeError: ``value`` is neither a ``str``, a sequence of ``str`` nor ``None``
+            (``bytes`` too: a pattern is text); the message names the argument and the value.
+
+    >>> as_patterns("enc.*", "include"), as_patterns(("a", "b"), "exclude")
+    (['enc.*'], ['a', 'b'])
+    >>> as_patterns(5, "include")
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.ArgumentTypeError: include=5 (int) is not valid; expected a glob pattern ...
+    """
     if value is None:
         return None
     if isinstance(value, str):
         return [value]
     if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise TypeError(f"{argument}= takes a glob pattern or a list of them, got {value!r}")
+    raise ArgumentTypeError(argument, value, PATTERNS_EXPECTED)
 
 
 def _matches(name: str, patterns: list[str]) -> bool:
@@ -76,7 +94,8 @@ def find_recurrent(
     segments (:func:`user_name`), as the user wrote the model (patterns with them match too).
 
     Raises :class:`~rnninit.errors.NoRecurrentModuleError` when nothing is left, naming the
-    recurrent modules that exist.
+    recurrent modules that exist, and :class:`~rnninit.errors.ArgumentTypeError` for an
+    ``include`` / ``exclude`` that is not a pattern or a list of them (:func:`as_patterns`).
 
     >>> model = nn.ModuleDict({"enc": nn.GRU(2, 3), "dec": nn.LSTM(3, 3)})
     >>> [name for name, _ in find_recurrent(model, exclude="dec")]
@@ -86,8 +105,8 @@ def find_recurrent(
         raise UnsupportedModuleError(
             f"module must be a torch.nn.Module, got {type(module).__name__} ({module!r:.40})"
         )
-    inc = _as_patterns(include, "include")
-    exc = _as_patterns(exclude, "exclude")
+    inc = as_patterns(include, "include")
+    exc = as_patterns(exclude, "exclude")
     found = [(n, m) for n, m in module.named_modules() if is_recurrent(m)]
     if not found:
         raise NoRecurrentModuleError(

@@ -44,20 +44,11 @@ from .parametrized import check_writable
 from .plan import Derived, ModulePlan, Op
 from .recipes import Recipe
 from .registry import Init, dry_run
+from .selection import as_patterns
 
 __all__ = ["check_arguments", "check_plan", "check_selection", "warn_designed_for"]
 
 Selected = Sequence[tuple[str, nn.Module]]
-
-
-def _check_patterns(value: object, argument: str) -> None:
-    if value is None or isinstance(value, str):
-        return
-    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
-        return
-    raise ArgumentTypeError(
-        argument, value, "a glob pattern (str) on qualified module names or a list of them"
-    )
 
 
 def check_arguments(include: object, exclude: object, generator: object) -> None:
@@ -69,8 +60,8 @@ def check_arguments(include: object, exclude: object, generator: object) -> None
     ...
     rnninit.errors.ArgumentTypeError: generator=5 (int) is not valid; expected a torch.Generator ...
     """
-    _check_patterns(include, "include")
-    _check_patterns(exclude, "exclude")
+    as_patterns(include, "include")
+    as_patterns(exclude, "exclude")
     if generator is not None and not isinstance(generator, torch.Generator):
         raise ArgumentTypeError("generator", generator, "a torch.Generator or None")
 

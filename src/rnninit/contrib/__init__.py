@@ -6,4 +6,7 @@ here is imported by ``import rnninit``):
 * :mod:`rnninit.contrib.torchrecurrent`: ``torchrecurrent`` 0.2.5 (the ``cells`` extra:
   ``pip install rnninit[cells]``): ``PeepholeLSTMCell``, ``JANETCell``, ``LiGRUCell``,
   ``UGRNNCell``.
+
+How to declare a cell of your own, and the sources of these cells' equations: the docs page
+``docs/custom_cells.md`` ("Your own recurrent module").
 """

@@ -18,7 +18,7 @@ cell                family gates equations (``s`` = the gate's pre-activation)
 ``UGRNNCell``        GRU   nz    ``h' = z * h + (1 - z) * tanh(s_n)``: candidate block first
 =================== ====== ===== ===========================================================
 
-The gate orders are verified by behaviour in ``tests/test_contrib_torchrecurrent.py``
+The gate orders are verified by behaviour in ``tests/test_declared_cells.py``
 (a saturated keep-gate bias holds the state over many steps of the real cell).
 
 >>> import torchrecurrent, rnninit

@@ -116,6 +116,12 @@ def _key(b: GateBlock) -> tuple[str, int, int, str | None]:
     return (b.module_name, b.layer, b.direction, b.gate)
 
 
+def _local(b: GateBlock) -> str:
+    """The block's parameter name inside its recurrent module (dotted for a submodule's)."""
+    prefix = f"{b.module_name}." if b.module_name else ""
+    return b.param_name[len(prefix) :] if b.param_name.startswith(prefix) else b.param_name
+
+
 def effective_biases(
     module: nn.Module,
     include: str | Sequence[str] | None = None,
@@ -149,7 +155,7 @@ def effective_biases(
                     if k in ih and k in hh:
                         a, b = ih[k], hh[k]
                         value = a.tensor.detach().double() + b.tensor.detach().double()
-                        params = f"{a.param_name}+{b.param_name.rsplit('.', 1)[-1]}"
+                        params = f"{a.param_name}+{_local(b)}"
                     elif k in ih:  # a one-bias cell (declared with bias_ih only)
                         value, params = ih[k].tensor.detach().double(), ih[k].param_name
                     else:
