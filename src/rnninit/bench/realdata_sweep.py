@@ -14,7 +14,9 @@ Blocks (:data:`BLOCKS`, the order of the sweep): ``a`` classification, standardi
 classification with raw inputs, LSTM; ``f`` the char-LM with a larger LSTM
 (:data:`LM_LARGE` units, :data:`LM_LARGE_STEPS` steps), closer to issue 21's own measurement
 (LSTM 256, 1500 steps), when the budget leaves room for it; ``g`` the same with GRU; ``h``
-every problem of ``a``-``g`` from :data:`EVERY_STEP_AUTO` (``auto``, ``targets="every_step"``).
+every problem of ``a``-``g`` from :data:`EVERY_STEP_AUTO` (``auto``, ``targets="every_step"``);
+``i`` the forecasting ablation of ``auto`` (:data:`FORECAST_ABLATION`, LSTM and GRU), kept in
+its own results folder (``benchmarks/results/realdata_forecast_ablation``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = [
     "CLS_EPOCHS",
     "CLS_MIN_STEPS",
     "EVERY_STEP_AUTO",
+    "FORECAST_ABLATION",
     "LM_HIDDEN",
     "LM_LARGE",
     "LM_LARGE_STEPS",
@@ -53,6 +56,21 @@ REALDATA_STARTS: tuple[str, ...] = ("pytorch", "auto", "flax", "keras", "chrono"
 
 #: The start of block ``h``: ``auto`` told that the task has a target at every step.
 EVERY_STEP_AUTO = "auto+targets=every_step"
+
+#: The starts of block ``i``, the forecasting ablation of ``auto``: the references and one
+#: factor of ``auto`` changed at a time (memory reach, a short horizon, the input target, the
+#: recurrent gain, chrono's uniform timescales, every gate bias 0).
+FORECAST_ABLATION: tuple[str, ...] = (
+    "pytorch",
+    "auto",
+    "flax",
+    "auto+reach=1",
+    "auto+horizon=4",
+    "auto+target=0.3",
+    "auto+gain=0.5",
+    "auto+timescales=uniform",
+    EVERY_STEP_AUTO,
+)
 
 #: Training epochs of the classification tasks.
 CLS_EPOCHS = 20
@@ -102,10 +120,16 @@ def realdata_defaults(task: str) -> dict[str, Any]:
     return {**_FC, "length": width, "test_size": FORECAST_SERIES[task[3:]].length - n_train}
 
 
-def _configs(tasks: list[str], cell: str, seeds: int, **extra: Any) -> list[RunConfig]:
+def _configs(
+    tasks: list[str],
+    cell: str,
+    seeds: int,
+    starts: tuple[str, ...] = REALDATA_STARTS,
+    **extra: Any,
+) -> list[RunConfig]:
     out = []
     for task in tasks:
-        for scheme in REALDATA_STARTS:
+        for scheme in starts:
             for seed in range(seeds):
                 fields = {**realdata_defaults(task), **extra}
                 out.append(RunConfig(task=task, cell=cell, scheme=scheme, seed=seed, **fields))
@@ -133,13 +157,15 @@ def _block(name: str, seeds: int) -> list[RunConfig]:
         return _configs(cls, "gru", seeds) + lm + _configs(fc, "gru", seeds)
     if name == "e":
         return _configs([f"clsraw-{n}" for n in CLASSIFICATION_SETS], "lstm", seeds)
+    if name == "i":
+        return [c for cell in ("lstm", "gru") for c in _configs(fc, cell, seeds, FORECAST_ABLATION)]
     cell = "lstm" if name == "f" else "gru"
     return _configs(["charlm-kjv"], cell, seeds, hidden=LM_LARGE, steps=LM_LARGE_STEPS,
                     eval_every=LM_LARGE_STEPS)  # fmt: skip
 
 
 #: The blocks of the real-data sweep, in the order they run.
-BLOCKS: tuple[str, ...] = ("a", "b", "c", "d", "e", "f", "g", "h")
+BLOCKS: tuple[str, ...] = ("a", "b", "c", "d", "e", "f", "g", "h", "i")
 
 
 def realdata_sweep(blocks: str = "abcde", seeds: int = 5) -> list[RunConfig]:
