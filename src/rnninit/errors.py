@@ -312,9 +312,10 @@ class ArgumentValueError(RnnInitError, ValueError):
 
 
 class ExportError(RnnInitError, RuntimeError):
-    """An export or compilation path that cannot handle an rnninit object, raised at the call
-    (e.g. ``torch.jit.script``), with what to use instead (see "Export and compilation" in
-    ``docs/states.md``).
+    """An export or compilation path that cannot handle an rnninit object, raised at the call,
+    with what to use instead: ``torch.jit.script`` of an ``InitialState`` (attached or inside
+    ``Recurrent``), ``torch.jit.trace`` or ``torch.export`` of a stateful ``Recurrent`` (see
+    "Export and compilation" in ``docs/states.md``).
 
     >>> import torch
     >>> from rnninit.states import attach_initial_state

@@ -19,6 +19,7 @@ from torch.nn.utils.rnn import PackedSequence
 from ..errors import (
     ArgumentTypeError,
     ArgumentValueError,
+    ExportError,
     InitializerError,
     StateShapeError,
     shown,
@@ -59,6 +60,21 @@ def _pack(parts: Sequence[torch.Tensor]) -> State:
     return (parts[0], parts[1]) if len(parts) == 2 else parts[0]
 
 
+def _capture() -> str | None:
+    """The graph capture running now if it keeps no Python state between calls, else ``None``.
+
+    ``torch.jit.trace`` (and the legacy ONNX exporter built on it) and ``torch.export`` (and
+    ``torch.onnx.export(dynamo=True)``) record one call; ``torch.compile`` guards on Python
+    attributes and recompiles, so a carried state works there.
+    """
+    if torch.jit.is_tracing():  # type: ignore[attr-defined,no-untyped-call]
+        return "torch.jit.trace"
+    exporting = getattr(torch.compiler, "is_exporting", None)  # torch >= 2.3
+    if exporting is not None and exporting():
+        return "torch.export"
+    return None
+
+
 class Recurrent(nn.Module):
     """Wrap ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` so that it builds its own initial state.
 
@@ -67,7 +83,7 @@ class Recurrent(nn.Module):
     :data:`rnninit.states.STATE_KINDS`, a number, ``(name, kwargs)`` such as
     ``("learned_noisy", {"noise_std": 0.1})``, a dict, a callable) or an
     :class:`~rnninit.InitialState`; the module is kept as the submodule ``initial_state``.
-    ``forward(input, state=None, *, context=None)`` returns exactly what the wrapped module
+    ``forward(input, state=None, context=None)`` returns exactly what the wrapped module
     returns,
     ``(output, h_n)`` or ``(output, (h_n, c_n))``:
 
@@ -85,6 +101,9 @@ class Recurrent(nn.Module):
     A learned initial state stays in the graph of every stateful call (with zero gradient on
     carried rows), so ``DistributedDataParallel`` sees all parameters used. The carried state
     is a plain attribute, not a buffer: it is per process under DDP and not in ``state_dict``.
+    So ``torch.jit.trace`` and ``torch.export`` (and the ONNX exporters built on them), which
+    record one call, raise :class:`~rnninit.errors.ExportError` for a stateful ``Recurrent``
+    (capture ``stateful=False`` and pass the state in and out); ``torch.compile`` runs it.
 
     Attributes of the wrapped module (``hidden_size``, ``batch_first``, ...) read through.
 
@@ -243,16 +262,30 @@ class Recurrent(nn.Module):
         self,
         input: torch.Tensor | PackedSequence,
         state: State | None = None,
-        *,
         context: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor | PackedSequence, State]:
         """Run the wrapped module from ``state`` or from a built (or carried) initial state.
+
+        ``context`` may also come third by position: the legacy ONNX exporter and
+        ``torch.jit.trace(..., example_kwarg_inputs=...)`` pass every argument by position.
 
         >>> rec = Recurrent(nn.LSTM(3, 4), ("normal", {"std": 0.1}))
         >>> out, (h, c) = rec(torch.randn(6, 2, 3))
         >>> tuple(out.shape), tuple(h.shape)
         ((6, 2, 4), (1, 2, 4))
         """
+        if self.stateful:
+            capture = _capture()
+            if capture is not None:
+                raise ExportError(
+                    f"{capture} cannot capture a stateful Recurrent: it carries the final state "
+                    "to the next call in a Python attribute, which a captured graph does not "
+                    "keep (the program would start every call from the initial state). Capture "
+                    "one stateless step and carry the state yourself: set rec.stateful = False "
+                    "(or build it with stateful=False) and call out, state = rec(x, state); "
+                    "torch.compile runs a stateful Recurrent as it is. "
+                    "See 'Export and compilation' in docs/states.md"
+                )
         info = batch_of(self._spec, input)
         if state is not None:
             if context is not None:
