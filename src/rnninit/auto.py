@@ -1,40 +1,48 @@
-"""The ``auto`` scheme: gate-aware initialization calibrated on the user's data.
+r"""The ``auto`` scheme: gate-aware initialization calibrated on the user's data.
 
 ``init_(model, "auto", data=batch)`` (or :func:`auto_init_`) starts every selected recurrent
 layer from a fixed recipe and then looks at the data, layer by layer, bottom-up:
 
-1. **Base.** Recurrent weights orthogonal per gate block, ``U_g ~ Haar(H_out x H) * gain``
-   (Saxe et al. 2014); input weights LeCun normal per gate block (Flax's ``kernel_init``);
-   keep-gate bias chrono (Tallec & Ollivier 2018) with log-spaced timescales: each unit's
-   memory timescale ``tau = 1 / (1 - sigmoid(b_keep))`` is drawn log-uniform on ``[2, T_max]``,
-   ``b_f = log(tau - 1)``, LSTM ``b_i = -b_f``, GRU ``b_z = +log(tau - 1)``
-   (:func:`rnninit.initializers.chrono_log_`; ``timescales="uniform"`` gives chrono's own
-   ``tau - 1 ~ U(1, T_max - 1)``); every other bias 0 (GRU ``b_hn = 0``). Relu/tanh RNNs have
-   no keep gate: orthogonal recurrent weights, zero bias.
-2. **Calibration** (LSUV, Mishkin & Matas 2016, made gate-aware). For each layer ``k`` and
-   direction, on the real input ``x`` that layer sees (layer 0: the module's input captured by a
-   forward pre-hook; layer ``k > 0``: the output of layer ``k - 1`` after it was calibrated), each
-   gate block ``W_g`` of ``weight_ih`` is rescaled so that the mean square of its contribution to
-   the gate pre-activation is ``target``:
+1.  **Base.** Recurrent weights orthogonal per gate block,
+    $U_g \sim \mathrm{Haar}(H_{out} \times H)$ times ``gain`` (Saxe et al. 2014); input
+    weights LeCun normal per gate block (Flax's ``kernel_init``); keep-gate bias chrono
+    (Tallec & Ollivier 2018) with log-spaced timescales: each unit's memory timescale
+    $\tau = 1 / (1 - \sigma(b_{keep}))$ is drawn log-uniform on $[2, T_{\max}]$,
+    $b_f = \log(\tau - 1)$, LSTM $b_i = -b_f$, GRU $b_z = +\log(\tau - 1)$
+    (:func:`rnninit.initializers.chrono_log_`; ``timescales="uniform"`` gives chrono's own
+    $\tau - 1 \sim \mathcal{U}(1, T_{\max} - 1)$); every other bias 0 (GRU $b_{hn} = 0$).
+    Relu/tanh RNNs have no keep gate: orthogonal recurrent weights, zero bias.
 
-       W_g <- W_g * sqrt(target / m_g),   m_g = tr(W_g S W_g^T) / H,   S = E[x x^T]
+2.  **Calibration** (LSUV, Mishkin & Matas 2016, made gate-aware). For each layer $k$ and
+    direction, on the real input $x$ that layer sees (layer 0: the module's input captured by
+    a forward pre-hook; layer $k > 0$: the output of layer $k - 1$ after it was calibrated),
+    each gate block $W_g$ of ``weight_ih`` is rescaled so that the mean square of its
+    contribution to the gate pre-activation is $t$ = ``target``:
 
-   over every valid time step (padding excluded: a ``PackedSequence`` or ``lengths=``). The mean
-   square (not the centered variance) counts an offset from non-centered inputs, e.g. raw pixel
-   values, as well as their spread: both saturate a sigmoid gate alike.
-3. ``T_max = reach * horizon``. ``horizon`` is the longest dependency in steps: when not given,
-   the longest valid sequence the layer saw in ``data`` (for a Cell: the most calls in one
-   forward). A unit of keep-gate timescale ``tau`` keeps ``(1 - 1/tau)^t ~ exp(-t / tau)`` of
-   what it held ``t`` steps ago, so with ``T_max = horizon`` even the longest-memory units keep
-   only ``1/e`` over the horizon and none reaches past it; ``reach = 3`` lets them keep
-   ``exp(-1/3) ~ 72%`` and gives ``ln(3) / ln(T_max / 2)`` of the units (21% at a horizon of 120)
-   timescales beyond the horizon. Tallec & Ollivier took ``T_max = 3T/2`` for their copy task;
-   ``reach = 3`` was chosen by the factor ablation (copy, delay 100: every one of 5 seeds solved
-   within 10,000 steps, against 4 of 5 with ``reach = 1``; ``reach = 10`` lowers permuted
-   digits' accuracy from 0.90 to 0.87; docs/BENCHMARKS.md).
+    $$
+    W_g \leftarrow W_g \sqrt{t / m_g}, \qquad
+    m_g = \frac{1}{H} \operatorname{tr}(W_g S W_g^\top), \qquad
+    S = \mathbb{E}[x x^\top]
+    $$
 
-Without ``data`` the inputs are assumed standardized (``Sigma = I``): the input blocks are LeCun
-normal scaled by ``sqrt(target)``, and ``horizon`` is required.
+    over every valid time step (padding excluded: a ``PackedSequence`` or ``lengths=``). The
+    mean square (not the centered variance) counts an offset from non-centered inputs, e.g.
+    raw pixel values, as well as their spread: both saturate a sigmoid gate alike.
+
+3.  $T_{\max}$ is ``reach * horizon``. ``horizon`` is the longest dependency in steps: when not
+    given, the longest valid sequence the layer saw in ``data`` (for a Cell: the most calls in
+    one forward). A unit of keep-gate timescale $\tau$ keeps
+    $(1 - 1/\tau)^t \approx e^{-t/\tau}$ of what it held $t$ steps ago, so with $T_{\max}$
+    equal to the horizon even the longest-memory units keep only $1/e$ over the horizon and
+    none reaches past it; ``reach = 3`` lets them keep $e^{-1/3}$, about 72%, and gives
+    $\ln 3 / \ln(T_{\max} / 2)$ of the units (21% at a horizon of 120) timescales beyond the
+    horizon. Tallec & Ollivier took $T_{\max} = 3T/2$ for their copy task; ``reach = 3`` was
+    chosen by the factor ablation (copy, delay 100: every one of 5 seeds solved within 10,000
+    steps, against 4 of 5 with ``reach = 1``; ``reach = 10`` lowers permuted digits' accuracy
+    from 0.90 to 0.87; docs/BENCHMARKS.md).
+
+Without ``data`` the inputs are assumed standardized ($S = I$): the input blocks are LeCun
+normal scaled by $\sqrt{t}$, and ``horizon`` is required.
 
 Guarantees: in place on the existing Parameters under ``torch.no_grad()``; atomic (any error
 leaves every parameter bit-identical); the model runs in eval mode during calibration and gets
@@ -85,7 +93,7 @@ Selected = Sequence[tuple[str, nn.Module]]
 #: Defaults of the ``auto`` scheme's constants (see docs/BENCHMARKS.md for the evidence).
 AUTO_DEFAULTS: dict[str, float] = {"target": 1.0, "gain": 1.0, "reach": 3.0}
 
-#: How the keep-gate timescales spread over ``[2, T_max]``: the keep-bias initializer of each.
+#: How the keep-gate timescales spread over $[2, T_{\max}]$: the keep-bias initializer of each.
 TIMESCALES: dict[str, str] = {"log": "chrono_log", "uniform": "chrono"}
 
 #: Where the task's targets are, the one argument that says what kind of task it is:
@@ -315,7 +323,7 @@ def _base_all(
 
 
 def _scale_standardized(modules: Selected, cfg: _Settings) -> None:
-    """Step 4 without data: inputs assumed standardized (``Sigma = I``)."""
+    """Step 4 without data: inputs assumed standardized (``S = I``, the module docstring's S)."""
     for name, mod in modules:
         lay = layout_of(mod)
         for k in range(lay.num_layers):
@@ -364,7 +372,7 @@ def auto_init_(
     exclude: str | Sequence[str] | None = None,
     generator: torch.Generator | None = None,
 ) -> M:
-    """Initialize every selected recurrent layer of ``module`` calibrated on ``data``; in place.
+    r"""Initialize every selected recurrent layer of ``module`` calibrated on ``data``; in place.
 
     See the module docstring for the math. ``data`` is one batch or an iterable of batches
     (a DataLoader, a list), of which the first ``max_batches`` are used. A batch is read as
@@ -383,10 +391,10 @@ def auto_init_(
     ``inputs=lambda b: (b["tokens"], b["lengths"])``. ``lengths`` (one
     padded batch only) excludes padding from the statistics. ``horizon`` is the longest
     dependency in steps (default: the longest sequence in ``data``; required without ``data``)
-    and the chrono ``T_max`` is ``reach * horizon``.
+    and the chrono $T_{\max}$ is ``reach * horizon``.
     ``target`` is the mean square of each gate block's input contribution, ``gain`` the gain of
     the orthogonal recurrent blocks, ``timescales`` how the keep-gate timescales spread over
-    ``[2, T_max]``: ``"log"`` (log-uniform, the default) or ``"uniform"`` (chrono's).
+    $[2, T_{\max}]$: ``"log"`` (log-uniform, the default) or ``"uniform"`` (chrono's).
     ``targets`` says where the task's targets are (:data:`TARGETS`): ``"end"`` (default: one
     target after the sequence or a long delay) keeps the chrono keep-gate timescales;
     ``"every_step"`` (language modelling, sequence labelling) sets every gate bias to 0

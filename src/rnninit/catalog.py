@@ -1,9 +1,11 @@
-"""The built-in initializers of the registry (:data:`rnninit.registry.INITIALIZERS`).
+r"""The built-in initializers of the registry (:data:`rnninit.registry.INITIALIZERS`).
 
 Each entry names a function of :mod:`rnninit.initializers`, its parameters with defaults, and
 what it needs; ``doc`` gives its law and source (details in ``docs/recipes.md``). One meaning per
-name, for weights and initial states alike (``for_states``): ``uniform`` is ``U(low, high)``,
-default ``U(-0.5, 0.5)``; ``normal`` is ``N(mean, std^2)``, default ``N(0, 0.1^2)``.
+name, for weights and initial states alike (``for_states``): ``uniform`` is $\mathcal{U}(a, b)$
+with $a$, $b$ = ``low``, ``high``, default $\mathcal{U}(-0.5, 0.5)$; ``normal`` is
+$\mathcal{N}(\mu, \sigma^2)$ with $\mu$, $\sigma$ = ``mean``, ``std``, default
+$\mathcal{N}(0, 0.1^2)$. The ``doc`` strings are data and stay plain text.
 
 >>> from rnninit.registry import INITIALIZERS
 >>> INITIALIZERS["normal"].params, INITIALIZERS["glorot_uniform"].name

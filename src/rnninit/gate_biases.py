@@ -1,9 +1,9 @@
-"""Gate-bias initializers: the memory timescales of a keep gate (chrono, log-spaced chrono) and
+r"""Gate-bias initializers: the memory timescales of a keep gate (chrono, log-spaced chrono) and
 the uniform gate initialization. Re-exported by :mod:`rnninit.initializers`.
 
-A keep gate with bias ``b`` (LSTM forget gate ``f``, GRU update gate ``z``) keeps a fraction
-``sigmoid(b)`` of its state per step, so the unit's memory timescale is
-``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)``, and ``b = log(tau - 1)`` sets it.
+A keep gate with bias $b$ (LSTM forget gate $f$, GRU update gate $z$) keeps a fraction
+$\sigma(b)$ of its state per step ($\sigma$ the logistic sigmoid), so the unit's memory
+timescale is $\tau = 1 / (1 - \sigma(b)) = 1 + e^b$, and $b = \log(\tau - 1)$ sets it.
 
 >>> import torch
 >>> from rnninit.initializers import chrono_log_
@@ -28,11 +28,12 @@ __all__ = ["chrono_", "chrono_log_", "uniform_gate_"]
 def chrono_(
     tensor: torch.Tensor, max_timescale: float, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """Chrono bias (Tallec & Ollivier, "Can recurrent neural networks warp time?", ICLR 2018).
+    r"""Chrono bias (Tallec & Ollivier, "Can recurrent neural networks warp time?", ICLR 2018).
 
-    ``b ~ log(U(1, T_max - 1))``: the gate's ``1 / (1 - sigmoid(b)) ~ 1 + U(1, T_max - 1)``, so
-    the memory timescales spread between 2 and ``T_max``. Used for the LSTM forget gate (with
-    ``b_i = -b_f``) and the GRU update gate ``z``. Needs a finite ``T_max > 2``.
+    $b \sim \log \mathcal{U}(1, T_{\max} - 1)$ with $T_{\max}$ = ``max_timescale``: the gate's
+    $1 / (1 - \sigma(b)) \sim 1 + \mathcal{U}(1, T_{\max} - 1)$, so the memory timescales
+    spread between 2 and $T_{\max}$. Used for the LSTM forget gate (with $b_i = -b_f$) and the
+    GRU update gate $z$. Needs a finite $T_{\max} > 2$.
 
     >>> b = chrono_(torch.empty(1000), 100, torch.Generator().manual_seed(0))
     >>> bool(b.min() >= 0 and b.max() <= torch.log(torch.tensor(99.0)))
@@ -48,16 +49,17 @@ def chrono_(
 def chrono_log_(
     tensor: torch.Tensor, max_timescale: float, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """Chrono with log-uniform timescales: as many units per octave of memory.
+    r"""Chrono with log-uniform timescales: as many units per octave of memory.
 
-    ``tau ~ exp(U(log 2, log T_max))`` and ``b = log(tau - 1)``, so the gate's
-    ``1 / (1 - sigmoid(b)) = tau``: the same range ``[2, T_max]`` as :func:`chrono_`, whose
-    ``tau - 1 ~ U(1, T_max - 1)`` puts half the units above ``T_max / 2``; here the median is
-    ``sqrt(2 T_max)``, and every octave (2-4 steps, 4-8, ...) gets the same share of units. The
-    log-uniform spread is the one state-space models draw their step sizes from (Mamba, Gu &
-    Dao 2023: ``dt ~ exp(U(log 0.001, log 0.1))``, timescales ``1/dt`` over two decades). Used
-    for the keep gate (LSTM ``f`` with ``b_i = -b_f``, GRU ``z``) by the ``auto`` scheme. Needs
-    a finite ``T_max > 2``.
+    $\tau \sim \exp \mathcal{U}(\log 2, \log T_{\max})$ with $T_{\max}$ = ``max_timescale``,
+    and $b = \log(\tau - 1)$, so the gate's $1 / (1 - \sigma(b)) = \tau$: the same range
+    $[2, T_{\max}]$ as :func:`chrono_`, whose $\tau - 1 \sim \mathcal{U}(1, T_{\max} - 1)$ puts
+    half the units above $T_{\max} / 2$; here the median is $\sqrt{2 T_{\max}}$, and every
+    octave (2-4 steps, 4-8, ...) gets the same share of units. The log-uniform spread is the one
+    state-space models draw their step sizes from (Mamba, Gu & Dao 2023:
+    $\Delta t \sim \exp \mathcal{U}(\log 0.001, \log 0.1)$, timescales $1 / \Delta t$ over two
+    decades). Used for the keep gate (LSTM $f$ with $b_i = -b_f$, GRU $z$) by the ``auto``
+    scheme. Needs a finite $T_{\max} > 2$.
 
     >>> b = chrono_log_(torch.empty(10000), 1024, torch.Generator().manual_seed(0))
     >>> tau = 1 + b.exp()  # timescales 2..1024, about a tenth of the units in each octave
@@ -80,11 +82,12 @@ def _check_max_timescale(name: str, max_timescale: object) -> None:
 
 
 def uniform_gate_(tensor: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Uniform gate initialization (Gu et al., "Improving the Gating Mechanism of RNNs", 2020).
+    r"""Uniform gate initialization (Gu et al., "Improving the Gating Mechanism of RNNs", 2020).
 
-    ``u ~ U(1/d, 1 - 1/d)`` and ``b = -log(1/u - 1) = logit(u)`` with ``d = numel`` (the hidden
-    size for a gate bias block), so the gate activations ``sigmoid(b) = u`` are uniform over
-    ``(1/d, 1 - 1/d)``: timescales from about 1 to about ``d``. Needs ``d >= 2``.
+    $u \sim \mathcal{U}(1/d, 1 - 1/d)$ and $b = -\log(1/u - 1) = \operatorname{logit}(u)$ with
+    $d$ the number of elements (``tensor.numel()``, the hidden size for a gate bias block), so
+    the gate activations $\sigma(b) = u$ are uniform over $(1/d, 1 - 1/d)$: timescales from
+    about 1 to about $d$. Needs $d \ge 2$.
 
     >>> b = uniform_gate_(torch.empty(10), torch.Generator().manual_seed(0))
     >>> s = torch.sigmoid(b)

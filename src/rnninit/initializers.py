@@ -8,9 +8,10 @@ distribution and orthogonal matrices are computed by a ``float32`` (or ``float64
 generator lives on another device than the tensor, values are drawn on the generator's device.
 
 Fans follow ``torch.nn.init``: for a ``(rows, cols)`` matrix ``fan_in = cols`` and
-``fan_out = rows``. Applied per gate block by :func:`rnninit.init_`, a block of an LSTM
-``weight_ih`` is ``(H, in)``, so ``fan_out = H``; applied to the whole stacked matrix it is
-``4H`` (this is what Keras does on its ``(in, 4H)`` kernel).
+``fan_out = rows`` (written $n_{in}$ and $n_{out}$ in the formulas below). Applied per gate
+block by :func:`rnninit.init_`, a block of an LSTM ``weight_ih`` is ``(H, in)``, so
+``fan_out = H``; applied to the whole stacked matrix it is ``4H`` (this is what Keras does on
+its ``(in, 4H)`` kernel).
 
 >>> import torch
 >>> from rnninit import initializers as I
@@ -53,7 +54,7 @@ __all__ = [
     "zeros_",
 ]
 
-#: Standard deviation of a unit normal truncated to [-2, 2]; Keras/Flax ``variance_scaling``
+#: Standard deviation of a unit normal truncated to $[-2, 2]$; Keras/Flax ``variance_scaling``
 #: divides by it so that the truncated draw has the intended variance.
 TRUNCATED_STD_2 = 0.87962566103423978
 
@@ -101,7 +102,8 @@ def uniform_(
     high: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Fill with draws from ``U(low, high)`` (``torch.nn.init.uniform_``).
+    r"""Fill with draws from $\mathcal{U}(a, b)$, $a$ = ``low``, $b$ = ``high``
+    (``torch.nn.init.uniform_``).
 
     >>> t = uniform_(torch.empty(1000), -0.1, 0.3, torch.Generator().manual_seed(0))
     >>> bool(t.min() >= -0.1 and t.max() <= 0.3)
@@ -118,7 +120,8 @@ def normal_(
     std: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Fill with draws from ``N(mean, std^2)`` (``torch.nn.init.normal_``).
+    r"""Fill with draws from $\mathcal{N}(\mu, \sigma^2)$, $\mu$ = ``mean``, $\sigma$ = ``std``
+    (``torch.nn.init.normal_``).
 
     >>> t = normal_(torch.empty(10000), 1.0, 0.5, torch.Generator().manual_seed(0))
     >>> round(t.mean().item(), 1), round(t.std().item(), 1)
@@ -137,11 +140,13 @@ def truncated_normal_(
     b: float = 2.0,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Fill with ``N(mean, std^2)`` truncated to ``[mean + a*std, mean + b*std]``.
+    r"""Fill with $\mathcal{N}(\mu, \sigma^2)$ truncated to $[\mu + a \sigma, \mu + b \sigma]$.
 
-    ``a`` and ``b`` are in units of ``std`` (TensorFlow/Sonnet/Keras truncate at 2 std). Drawn by
-    inverse-CDF sampling: ``x = mean + std * sqrt(2) * erfinv(2u - 1)`` with
-    ``u ~ U(Phi(a), Phi(b))``, computed in float64 so the tails are exact.
+    $\mu$ = ``mean``, $\sigma$ = ``std``; ``a`` and ``b`` are in units of ``std``
+    (TensorFlow/Sonnet/Keras truncate at 2 std). Drawn by inverse-CDF sampling:
+    $x = \mu + \sigma \sqrt{2} \operatorname{erfinv}(2u - 1)$ with
+    $u \sim \mathcal{U}(\Phi(a), \Phi(b))$, $\Phi$ the standard normal CDF, computed in float64
+    so the tails are exact.
 
     >>> g = torch.Generator().manual_seed(0)
     >>> t = truncated_normal_(torch.empty(1000), std=2.0, generator=g)
@@ -167,10 +172,11 @@ def xavier_uniform_(
     *,
     fans: tuple[int, int] | None = None,
 ) -> torch.Tensor:
-    """Glorot/Xavier uniform (Glorot & Bengio 2010; Keras ``glorot_uniform``).
+    r"""Glorot/Xavier uniform (Glorot & Bengio 2010; Keras ``glorot_uniform``).
 
-    ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``. ``fans`` overrides the
-    tensor's own ``(fan_in, fan_out)``: an initial state of width ``W`` uses ``(W, W)``.
+    $\mathcal{U}(-a, a)$ with $a = g \sqrt{6 / (n_{in} + n_{out})}$, $g$ = ``gain`` and
+    $(n_{in}, n_{out})$ the tensor's ``(fan_in, fan_out)`` (:func:`fans`). ``fans`` overrides
+    them: an initial state of width ``W`` uses ``(W, W)``.
 
     >>> t = xavier_uniform_(torch.empty(300, 200), generator=torch.Generator().manual_seed(0))
     >>> bool(t.abs().max() <= (6 / 500) ** 0.5)
@@ -188,8 +194,9 @@ def xavier_normal_(
     *,
     fans: tuple[int, int] | None = None,
 ) -> torch.Tensor:
-    """Glorot/Xavier normal: ``N(0, std^2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``
-    (Glorot & Bengio 2010). ``fans`` overrides the tensor's own, as for :func:`xavier_uniform_`.
+    r"""Glorot/Xavier normal: $\mathcal{N}(0, \sigma^2)$, $\sigma = g \sqrt{2 / (n_{in} + n_{out})}$
+    (Glorot & Bengio 2010), $g$ = ``gain``, $(n_{in}, n_{out})$ the fans (:func:`fans`);
+    ``fans`` overrides the tensor's own, as for :func:`xavier_uniform_`.
 
     >>> g = torch.Generator().manual_seed(0)
     >>> t = xavier_normal_(torch.empty(8, 64), fans=(64, 64), generator=g)
@@ -206,9 +213,10 @@ def kaiming_uniform_(
     mode: str = "fan_in",
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """He/Kaiming uniform (He et al. 2015): ``U(-a, a)``, ``a = gain * sqrt(3 / fan)``.
+    r"""He/Kaiming uniform (He et al. 2015): $\mathcal{U}(-a, a)$, $a = g \sqrt{3 / n}$.
 
-    ``gain = torch.nn.init.calculate_gain(nonlinearity)``; ``fan`` is ``fan_in`` or ``fan_out``.
+    $g$ = ``torch.nn.init.calculate_gain(nonlinearity)``; $n$ is ``fan_in`` or ``fan_out``
+    (``mode``).
 
     >>> t = kaiming_uniform_(torch.empty(50, 20), generator=torch.Generator().manual_seed(0))
     >>> bool(t.abs().max() <= (2 ** 0.5) * (3 / 20) ** 0.5)  # relu gain sqrt(2), fan_in 20
@@ -225,7 +233,10 @@ def kaiming_normal_(
     mode: str = "fan_in",
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """He/Kaiming normal (He et al. 2015): ``N(0, std^2)``, ``std = gain / sqrt(fan)``.
+    r"""He/Kaiming normal (He et al. 2015): $\mathcal{N}(0, \sigma^2)$, $\sigma = g / \sqrt{n}$.
+
+    $g$ = ``torch.nn.init.calculate_gain(nonlinearity)``; $n$ is ``fan_in`` or ``fan_out``
+    (``mode``).
 
     >>> t = kaiming_normal_(torch.empty(400, 50), generator=torch.Generator().manual_seed(0))
     >>> round(t.std().item(), 1)  # sqrt(2) / sqrt(50)
@@ -255,11 +266,11 @@ def _fan_by_mode(tensor: torch.Tensor, mode: str) -> int:
 
 
 def lecun_normal_(tensor: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """LeCun normal as in Flax/Keras: ``variance_scaling(1, "fan_in", "truncated_normal")``.
+    r"""LeCun normal as in Flax/Keras: ``variance_scaling(1, "fan_in", "truncated_normal")``.
 
-    A normal truncated at 2 std with ``std = sqrt(1 / fan_in) / 0.87962566``, so that the
-    truncated draw has variance ``1 / fan_in`` (Flax ``linen.initializers.lecun_normal``,
-    the default ``kernel_init`` of Flax's recurrent cells).
+    A normal truncated at 2 std with $\sigma = \sqrt{1 / n_{in}} / 0.87962566$ ($n_{in}$ =
+    ``fan_in``), so that the truncated draw has variance $1 / n_{in}$ (Flax
+    ``linen.initializers.lecun_normal``, the default ``kernel_init`` of Flax's recurrent cells).
 
     >>> t = lecun_normal_(torch.empty(400, 25), generator=torch.Generator().manual_seed(0))
     >>> round(t.std().item(), 1)  # 1 / sqrt(25)
@@ -274,11 +285,12 @@ def lecun_normal_(tensor: torch.Tensor, generator: torch.Generator | None = None
 def fan_in_truncated_normal_(
     tensor: torch.Tensor, scale: float = 1.0, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """Sonnet 2's recurrent-weight default: ``TruncatedNormal(stddev=scale / sqrt(fan_in))``.
+    r"""Sonnet 2's recurrent-weight default: ``TruncatedNormal(stddev=scale / sqrt(fan_in))``.
 
-    The ``stddev`` is that of the normal *before* truncation at 2 std (TensorFlow's
-    ``truncated_normal``), so the draw's own std is ``0.88 * stddev`` (Sonnet ``recurrent.py``:
-    ``w_i`` uses ``1/sqrt(input_size)``, ``w_h`` uses ``1/sqrt(hidden_size)``).
+    The ``stddev`` $s / \sqrt{n_{in}}$ ($s$ = ``scale``, $n_{in}$ = ``fan_in``) is that of the
+    normal *before* truncation at 2 std (TensorFlow's ``truncated_normal``), so the draw's own
+    std is about $0.88 \, s / \sqrt{n_{in}}$ (Sonnet ``recurrent.py``: ``w_i`` uses
+    ``1/sqrt(input_size)``, ``w_h`` uses ``1/sqrt(hidden_size)``).
 
     >>> g = torch.Generator().manual_seed(0)
     >>> t = fan_in_truncated_normal_(torch.empty(400, 100), generator=g)
@@ -292,12 +304,13 @@ def fan_in_truncated_normal_(
 def orthogonal_(
     tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """(Semi-)orthogonal matrix (Saxe et al. 2014; ``torch.nn.init.orthogonal_``).
+    r"""(Semi-)orthogonal matrix (Saxe et al. 2014; ``torch.nn.init.orthogonal_``).
 
-    Draw ``A ~ N(0, 1)`` of shape ``(max(r, c), min(r, c))``, take ``A = QR``, fix signs with
-    ``Q <- Q * sign(diag(R))`` so ``Q`` is Haar-distributed, transpose if ``r < c``; scale by
-    ``gain``. Rows (if ``r <= c``) or columns (if ``r >= c``) are orthonormal. The QR runs in
-    float32 or float64, whatever the tensor's dtype.
+    For an $r \times c$ tensor: draw $A \sim \mathcal{N}(0, 1)$ of shape
+    $\max(r, c) \times \min(r, c)$, take $A = QR$, fix signs with
+    $Q \leftarrow Q \operatorname{diag}(\operatorname{sign}(R_{jj}))$ so $Q$ is Haar-distributed,
+    transpose if $r < c$; scale by ``gain``. Rows (if $r \le c$) or columns (if $r \ge c$) are
+    orthonormal. The QR runs in float32 or float64, whatever the tensor's dtype.
 
     >>> q = orthogonal_(torch.empty(3, 5), gain=2.0, generator=torch.Generator().manual_seed(0))
     >>> bool(torch.allclose(q @ q.T, 4 * torch.eye(3), atol=1e-5))
@@ -319,7 +332,7 @@ def orthogonal_(
 
 
 def identity_(tensor: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
-    """``gain * I`` on a square matrix (IRNN, Le, Jaitly & Hinton 2015).
+    r"""$g \cdot I$ on a square matrix, $g$ = ``gain`` (IRNN, Le, Jaitly & Hinton 2015).
 
     Unlike ``torch.nn.init.eye_``, a non-square matrix is an error: an identity that does not fit
     is not an identity.
@@ -336,7 +349,7 @@ def identity_(tensor: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
 def pytorch_default_(
     tensor: torch.Tensor, hidden_size: int, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """PyTorch's RNN default: ``U(-1/sqrt(H), 1/sqrt(H))`` with ``H = hidden_size``.
+    r"""PyTorch's RNN default: $\mathcal{U}(-1/\sqrt{H}, 1/\sqrt{H})$ with $H$ = ``hidden_size``.
 
     Used by ``reset_parameters()`` of ``nn.RNN/LSTM/GRU`` and the Cells on every parameter,
     biases and ``weight_hr`` included (with ``proj_size`` the bound still uses ``hidden_size``).

@@ -232,7 +232,7 @@ class SchemeParams(TypedDict, total=False):
     """
 
     max_timescale: float
-    """``chrono``: T_max, the longest dependency in steps."""
+    r"""``chrono``: $T_{\max}$, the longest dependency in steps."""
     std: float
     """``folk_normal``: the std of every weight."""
     input_std: float
@@ -253,7 +253,7 @@ class AutoParams(TypedDict, total=False):
     horizon: float
     """``auto``: the longest dependency in steps (default: the longest sequence in ``data``)."""
     reach: float
-    """``auto``: the chrono T_max as a multiple of ``horizon`` (default 3)."""
+    r"""``auto``: the chrono $T_{\max}$ as a multiple of ``horizon`` (default 3)."""
     lengths: object
     """``auto``: valid lengths of a single padded batch (padding left out of the statistics)."""
     target: float
@@ -265,7 +265,7 @@ class AutoParams(TypedDict, total=False):
     max_batches: int
     """``auto``: how many batches of an iterable ``data`` to calibrate on."""
     timescales: str
-    """``auto``: how the keep-gate timescales spread over ``[2, T_max]``: ``"log"`` or
+    r"""``auto``: how the keep-gate timescales spread over $[2, T_{\max}]$: ``"log"`` or
     ``"uniform"``."""
     targets: str
     """``auto``: where the task's targets are: ``"end"`` (default) or ``"every_step"`` (every

@@ -1,8 +1,8 @@
-"""Diagnostics: see what an initialization does before training.
+r"""Diagnostics: see what an initialization does before training.
 
 * :func:`describe`: one row per gate block (statistics, spectral norm, distance from orthogonal,
   effective biases, keep-gate timescales).
-* :func:`timescales`: the memory timescales ``tau = 1 / (1 - sigmoid(b))`` per layer.
+* :func:`timescales`: the memory timescales $\tau = 1 / (1 - \sigma(b))$ per layer.
 * :func:`gradient_horizon`: how many steps back the gradient of the last output reaches.
 * :func:`check`: the common initialization pitfalls, each with why it matters and the fix.
 * :mod:`rnninit.diagnose.plots`: PNG pictures; ``rnninit inspect PATH`` on the command line.

@@ -1,11 +1,11 @@
-"""The check of :func:`rnninit.diagnose.check` on layers that ``auto`` calibrated.
+r"""The check of :func:`rnninit.diagnose.check` on layers that ``auto`` calibrated.
 
 ``one_step_calibration`` (warning)
     ``auto`` took the horizon of a layer from ``data`` (no ``horizon=`` given, ``targets="end"``)
     and the layer saw one step per forward: typically a Cell calibrated on one 2-D batch
     ``(N, in)`` rather than through the model that runs it over a sequence. The keep-gate
-    timescales were then drawn on ``[2, T_max]`` with ``T_max = reach * 1 = 3`` steps: a cell
-    meant for sequences starts with almost no memory.
+    timescales were then drawn on $[2, T_{\max}]$ with $T_{\max}$ = ``reach`` times a horizon of
+    1, i.e. 3 steps by default: a cell meant for sequences starts with almost no memory.
 """
 
 from __future__ import annotations

@@ -1,30 +1,31 @@
-"""``check(model)``: find the common initialization pitfalls of recurrent layers.
+r"""``check(model)``: find the common initialization pitfalls of recurrent layers.
 
 Each check looks at the parameters as they are now and reports a
 :class:`~rnninit.diagnose.findings.Finding` (severity, where, what was seen, why it matters, the
 fix). The checks, by code:
 
 ``doubled_bias`` (warning)
-    ``b_ih[g]`` and ``b_hh[g]`` both hold the same nonzero constant ``c``: the gate sees ``2c``.
-    The classic case is a forget bias of 1 written into both biases, giving ``sigmoid(2) = 0.881``
-    instead of ``sigmoid(1) = 0.731`` (PyTorch sums the two biases, ``torch/nn/modules/rnn.py``).
+    $b_{ih}[g]$ and $b_{hh}[g]$ both hold the same nonzero constant $c$: the gate sees $2c$.
+    The classic case is a forget bias of 1 written into both biases, giving $\sigma(2) = 0.881$
+    instead of $\sigma(1) = 0.731$ (PyTorch sums the two biases, ``torch/nn/modules/rnn.py``).
 ``whole_matrix_orthogonal`` (warning)
-    ``weight_hh`` is orthogonal as a stacked ``(G*H, H_out)`` matrix (all its singular values
-    within 5% of each other) but its gate blocks are not (mean ratio ``s_min / s_max`` of the
+    ``weight_hh`` is orthogonal as a stacked $G H \times H_{out}$ matrix (all its singular values
+    within 5% of each other) but its gate blocks are not (mean ratio $s_{\min} / s_{\max}$ of the
     blocks below 0.5): what ``nn.init.orthogonal_(weight_hh)`` and Keras' ``recurrent_kernel``
     orthogonal do. Each gate's own recurrence then has singular values spread between ~0 and ~0.9
     instead of 1 (Saxe et al. 2014 want each recurrence orthogonal). Not reported for a layer
     last initialized by ``rnninit.init_(..., "keras")``: there it is Keras' own default,
     reproduced on purpose for ports.
 ``pytorch_default_long_sequence`` (warning, needs ``seq_len >= 100``)
-    Every parameter lies in ``[-a, a]``, ``a = 1/sqrt(H)``, with the statistics of ``U(-a, a)``
-    (pooled std within 10% of ``a/sqrt(3)``, mean within ``0.1 a`` of 0, extremes beyond
-    ``0.8 a``): PyTorch's ``reset_parameters``. Its keep-gate timescale is about 2 steps
-    (``b ~ 0``), far below ``seq_len`` (median ``< seq_len / 10``); plain RNNs are flagged on the
-    weight signature alone.
+    Every parameter lies in $[-a, a]$, $a = 1/\sqrt{H}$, with the statistics of
+    $\mathcal{U}(-a, a)$ (pooled std within 10% of $a/\sqrt{3}$, mean within $0.1 a$ of 0,
+    extremes beyond $0.8 a$): PyTorch's ``reset_parameters``. Its keep-gate timescale is about 2
+    steps ($b \approx 0$), far below ``seq_len`` (median ``< seq_len / 10``); plain RNNs are
+    flagged on the weight signature alone.
 ``relu_spectral_radius`` (warning)
-    A ReLU RNN whose ``weight_hh`` has spectral radius (largest ``|eigenvalue|``) above
-    ``1 + 1e-3``: activations and gradients can grow like ``rho^T`` (Le, Jaitly & Hinton 2015).
+    A ReLU RNN whose ``weight_hh`` has spectral radius $\rho$ (the largest $|\lambda|$ over its
+    eigenvalues $\lambda$) above $1 + 10^{-3}$: activations and gradients can grow like $\rho^T$
+    (Le, Jaitly & Hinton 2015).
 ``replaced_parameter`` (warning)
     A Parameter of an ``nn.RNN/LSTM/GRU`` is not the object the module last packed into its flat
     weight list (``module._flat_weights`` / its weak references; PyTorch re-packs at the next
@@ -33,7 +34,7 @@ fix). The checks, by code:
     optimizers end up updating stale tensors.
 ``one_step_calibration`` (warning)
     ``auto`` took a layer's horizon from ``data`` that gave it one step per forward (a Cell
-    calibrated on a 2-D batch): its keep-gate timescales lie in ``[2, 3]`` steps
+    calibrated on a 2-D batch): its keep-gate timescales lie in $[2, 3]$ steps
     (:mod:`rnninit.diagnose.check_calibration`).
 ``not_in_optimizer`` (error, needs ``optimizer=``)
     A recurrent Parameter that is in none of the optimizer's parameter groups: it will never be

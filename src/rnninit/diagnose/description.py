@@ -1,11 +1,11 @@
-"""``describe(module)``: one row per gate block with its statistics.
+r"""``describe(module)``: one row per gate block with its statistics.
 
 For every gate block that :func:`rnninit.layouts.gates` lists (input, recurrent, bias and
 projection blocks) a row gives the qualified parameter, layer, direction, kind, gate, shape,
 mean, std, min and max. Recurrent and projection blocks add the spectral norm and the distance
-from orthogonal; each gate with a bias adds an ``effective_bias`` row (``b_ih[g] + b_hh[g]``);
-for the keep gate (LSTM ``f``, GRU ``z``) that row carries the implied memory timescale
-``tau = 1 / (1 - sigmoid(b))`` (median, min, max over the units). Definitions: see
+from orthogonal; each gate with a bias adds an ``effective_bias`` row ($b_{ih}[g] + b_{hh}[g]$);
+for the keep gate (LSTM $f$, GRU $z$) that row carries the implied memory timescale
+$\tau = 1 / (1 - \sigma(b))$ (median, min, max over the units). Definitions: see
 :mod:`rnninit.diagnose.metrics`.
 """
 
@@ -104,7 +104,7 @@ def describe(
     include: str | Sequence[str] | None = None,
     exclude: str | Sequence[str] | None = None,
 ) -> Description:
-    """Describe every gate block of every recurrent layer in ``module``.
+    r"""Describe every gate block of every recurrent layer in ``module``.
 
     Args:
         module: an ``nn.RNN``/``LSTM``/``GRU``, a Cell, or any module containing them.
@@ -118,12 +118,13 @@ def describe(
         in PyTorch's row order (LSTM ``i, f, g, o``; GRU ``r, z, n``; RNN ``h``).
 
     Columns ``spectral_norm`` (largest singular value) and ``orth_dist``
-    (``sqrt(mean_i (s_i^2 - 1)^2)``, i.e. ``||W^T W - I||_F / sqrt(min dim)`` on the smaller side,
-    0 for a (semi-)orthogonal block) are set for recurrent and projection blocks. Effective-bias
-    rows (``b_ih[g] + b_hh[g]``; zeros for ``bias=False``) exist for every gate except GRU ``n``,
-    whose ``b_in`` and ``b_hn`` are the ``bias_ih`` / ``bias_hh`` rows of gate ``n``. For the keep
-    gate (LSTM ``f``, GRU ``z``) the ``tau_*`` columns give ``tau = 1 / (1 - sigmoid(b))``
-    (Tallec & Ollivier, ICLR 2018) over the units. Nothing in ``module`` is modified.
+    ($\sqrt{\frac{1}{m} \sum_i (s_i^2 - 1)^2}$, i.e. $\|W^\top W - I\|_F / \sqrt{m}$ on the
+    smaller side, $m$ the smaller dimension, 0 for a (semi-)orthogonal block) are set for
+    recurrent and projection blocks. Effective-bias rows ($b_{ih}[g] + b_{hh}[g]$; zeros for
+    ``bias=False``) exist for every gate except GRU $n$, whose $b_{in}$ and $b_{hn}$ are the
+    ``bias_ih`` / ``bias_hh`` rows of gate $n$. For the keep gate (LSTM $f$, GRU $z$) the
+    ``tau_*`` columns give $\tau = 1 / (1 - \sigma(b))$ (Tallec & Ollivier, ICLR 2018) over the
+    units. Nothing in ``module`` is modified.
 
     >>> import torch, rnninit
     >>> from torch import nn

@@ -1,30 +1,33 @@
-"""``gradient_horizon``: how far back the gradient of the last output reaches, before training.
+r"""``gradient_horizon``: how far back the gradient of the last output reaches, before training.
 
-At the current weights, feed a sequence ``x_1..x_T`` (``N(0, 1)`` by default, or the user's
-input) and take the last step's output ``y = h_T`` of the last layer (forward direction). For
-each earlier step ``t`` the Jacobian ``J_t = dy / dx_t`` says how much the output can still learn
-from ``x_t``. Its Frobenius norm is estimated with one random probe per sequence
-(``E_v ||v^T J||^2 = ||J||_F^2`` for ``v ~ N(0, I)``, Hutchinson 1989) and averaged over the batch
-as a root mean square:
+At the current weights, feed a sequence $x_1, \dots, x_T$ ($\mathcal{N}(0, 1)$ by default, or the
+user's input) and take the last step's output $y = h_T$ of the last layer (forward direction).
+For each earlier step $t$ the Jacobian $J_t = \partial y / \partial x_t$ says how much the output
+can still learn from $x_t$. Its Frobenius norm is estimated with one random probe per sequence
+($\mathbb{E}_v \|v^\top J\|^2 = \|J\|_F^2$ for $v \sim \mathcal{N}(0, I)$, Hutchinson 1989) and
+averaged over the $B$ sequences of the batch as a root mean square:
 
-    ``norm_t = sqrt(mean_b ||v_b^T J_{t,b}||^2)``
+$$
+\mathrm{norm}_t = \sqrt{\frac{1}{B} \sum_b \|v_b^\top J_{t,b}\|^2}
+$$
 
 The **horizon** is the number of steps back from the last step over which the norm stays at or
-above ``threshold * norm_T``: the largest ``k`` with ``norm_{T-j} >= threshold * norm_T`` for every
-``1 <= j <= k``. A model whose horizon is shorter than the dependency it must learn starts with
-(almost) no gradient signal for it: this is the vanishing-gradient argument of Bengio, Simard &
-Frasconi (1994) and Hochreiter (1991), measured rather than bounded.
+above $\theta \, \mathrm{norm}_T$ ($\theta$ = ``threshold``): the largest $k$ with
+$\mathrm{norm}_{T-j} \ge \theta \, \mathrm{norm}_T$ for every $1 \le j \le k$. A model whose
+horizon is shorter than the dependency it must learn starts with (almost) no gradient signal for
+it: this is the vanishing-gradient argument of Bengio, Simard & Frasconi (1994) and Hochreiter
+(1991), measured rather than bounded.
 
 At the saturation edge of the keep gate (``tests/test_diagnose_horizon.py`` checks each case):
 
-* LSTM forget gate ``sigmoid(b_f) = 1`` (exactly, in float32, from ``b_f ~ 16.7``): the cell
-  state is carried unchanged, the norm does not decay, the horizon is ``T - 1``
+* LSTM forget gate $\sigma(b_f) = 1$ (exactly, in float32, from $b_f \approx 16.7$): the cell
+  state is carried unchanged, the norm does not decay, the horizon is $T - 1$
   (``saturated``);
-* ``sigmoid(b_f) ~ 0`` (``b_f`` very negative): only the path through ``h`` and ``W_hh``
+* $\sigma(b_f) \approx 0$ ($b_f$ very negative): only the path through $h$ and $W_{hh}$
   remains, and the horizon is that of a plain RNN (a few steps);
-* GRU update gate ``z = 1``: ``h_t = h_{t-1}``, the last output is the initial state whatever
+* GRU update gate $z = 1$: $h_t = h_{t-1}$, the last output is the initial state whatever
   the input, and every norm is exactly 0: the horizon is 0 and ``reaches_input`` is False,
-  while the timescale ``1 + exp(b_z)`` is huge (memory kept, nothing written into it);
+  while the timescale $1 + e^{b_z}$ is huge (memory kept, nothing written into it);
 * a gradient that is not finite (an ``inf``/``NaN`` parameter or input) raises ``ValueError``
   rather than giving a horizon.
 """
@@ -46,12 +49,12 @@ __all__ = ["Horizon", "gradient_horizon", "pick_recurrent"]
 
 @dataclass(frozen=True)
 class Horizon:
-    """The result of :func:`gradient_horizon`.
+    r"""The result of :func:`gradient_horizon`.
 
     ``norms[t]`` is the (batch-RMS) gradient norm of the last output with respect to input step
-    ``t`` (``t = 0 .. T-1``; ``norms[-1]`` is the last step). ``horizon`` is in steps back from the
-    last step; ``saturated`` is true when the norm never fell below the threshold (the true horizon
-    is then at least ``T - 1``).
+    $t$ ($t = 0, \dots, T-1$; ``norms[-1]`` is the last step). ``horizon`` is in steps back from
+    the last step; ``saturated`` is true when the norm never fell below the threshold (the true
+    horizon is then at least $T - 1$).
 
     >>> import torch
     >>> from torch import nn
@@ -71,7 +74,7 @@ class Horizon:
     @property
     def reaches_input(self) -> bool:
         """False when the last output does not depend on the input at all (every norm is 0,
-        e.g. a GRU whose update gate saturates at ``z = 1``); ``horizon`` is then 0."""
+        e.g. a GRU whose update gate saturates at $z = 1$); ``horizon`` is then 0."""
         return bool((self.norms > 0).any())
 
     @property
@@ -209,14 +212,14 @@ def gradient_horizon(
     include: str | Sequence[str] | None = None,
     exclude: str | Sequence[str] | None = None,
 ) -> Horizon:
-    """Measure how many steps back the gradient of the last output stays above ``threshold``.
+    r"""Measure how many steps back the gradient of the last output stays above ``threshold``.
 
     Args:
         module: a recurrent module, or a model containing one (the first recurrent module is
             used, or the one whose qualified name is ``name``).
-        seq_len: ``T``, the number of steps (inferred from ``input`` if given).
+        seq_len: $T$, the number of steps (inferred from ``input`` if given).
         input: the sequence to use, ``(T, B, input_size)`` (``(B, T, input_size)`` with
-            ``batch_first``) or ``(T, input_size)``; default ``N(0, 1)`` noise.
+            ``batch_first``) or ``(T, input_size)``; default $\mathcal{N}(0, 1)$ noise.
         batch_size: sequences of random input (ignored when ``input`` is given).
         threshold: the fraction of the last step's gradient norm that defines the horizon.
         generator: a ``torch.Generator`` for the random input and probes.
@@ -227,7 +230,8 @@ def gradient_horizon(
 
     Returns:
         A :class:`Horizon` with ``.norms`` (``(T,)``, by input step), ``.horizon`` (steps back
-        from the last where ``norm >= threshold * norm_last``, contiguously) and ``.to_dict()``.
+        from the last where $\mathrm{norm}_t \ge \theta \, \mathrm{norm}_T$, $\theta$ =
+        ``threshold``, contiguously) and ``.to_dict()``.
         See the module docstring for the estimator.
 
     The module is not modified: gradients are taken with ``torch.autograd.grad`` with respect to

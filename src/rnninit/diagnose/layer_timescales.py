@@ -1,11 +1,11 @@
-"""``timescales(module)``: the memory timescales the keep-gate biases imply, per layer.
+r"""``timescales(module)``: the memory timescales the keep-gate biases imply, per layer.
 
-For LSTM (forget gate ``f``) and GRU (update gate ``z``, the keep gate of PyTorch's GRU) each unit
-has ``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)`` with ``b`` its effective bias
-``b_ih + b_hh`` (0 without bias): the number of steps over which the unit keeps information at
-zero input (Tallec & Ollivier, "Can recurrent neural networks warp time?", ICLR 2018). Chrono
-initialization with ``T_max`` puts ``tau`` uniformly in ``[2, T_max]``; PyTorch's default puts it
-near 2; a forget bias of 1 gives 3.72. Plain RNNs have no gate, hence no entry.
+For LSTM (forget gate $f$) and GRU (update gate $z$, the keep gate of PyTorch's GRU) each unit
+has $\tau = 1 / (1 - \sigma(b)) = 1 + e^b$ with $b$ its effective bias $b_{ih} + b_{hh}$ (0
+without bias) and $\sigma$ the logistic sigmoid: the number of steps over which the unit keeps
+information at zero input (Tallec & Ollivier, "Can recurrent neural networks warp time?", ICLR
+2018). Chrono initialization with $T_{\max}$ puts $\tau$ uniformly in $[2, T_{\max}]$; PyTorch's
+default puts it near 2; a forget bias of 1 gives 3.72. Plain RNNs have no gate, hence no entry.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def timescales(
     include: str | Sequence[str] | None = None,
     exclude: str | Sequence[str] | None = None,
 ) -> Timescales:
-    """Memory timescales ``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)`` of every keep-gate unit.
+    r"""Memory timescales $\tau = 1 / (1 - \sigma(b)) = 1 + e^b$ of every keep-gate unit.
 
     Args:
         module: a recurrent module or any module containing some.
@@ -133,7 +133,7 @@ def timescales(
 
     Returns:
         A :class:`Timescales` with one entry per (module, layer, direction) of every LSTM (gate
-        ``f``) and GRU (gate ``z``); ``b`` is the effective bias ``b_ih + b_hh`` (0 for
+        $f$) and GRU (gate $z$); $b$ is the effective bias $b_{ih} + b_{hh}$ (0 for
         ``bias=False``). Plain RNN layers have no keep gate and are listed in ``.note``.
         Source: Tallec & Ollivier, ICLR 2018 (the chrono initialization).
 

@@ -1,25 +1,35 @@
-"""The quantities every diagnostic reports: singular values, distance from orthogonal,
+r"""The quantities every diagnostic reports: singular values, distance from orthogonal,
 effective gate biases and the memory timescales they imply.
 
 Definitions (used throughout :mod:`rnninit.diagnose`):
 
-* **Spectral norm** of a block ``W`` (``r x c``): its largest singular value ``s_max``.
-* **Distance from orthogonal**: with ``s_1..s_m`` the singular values, ``m = min(r, c)``,
+*   **Spectral norm** of a block $W$ ($r \times c$): its largest singular value $s_{\max}$.
 
-  ``d(W) = ||G - I_m||_F / sqrt(m) = sqrt(mean_i (s_i^2 - 1)^2)``
+*   **Distance from orthogonal**: with $s_1, \dots, s_m$ the singular values, $m = \min(r, c)$,
 
-  where ``G`` is the Gram matrix on the smaller side (``W^T W`` if ``r >= c`` else ``W W^T``).
-  ``d = 0`` exactly when ``W`` is (semi-)orthogonal, ``d = 1`` for the zero matrix, and it does
-  not grow with the size of the block. A scaled orthogonal block ``g * Q`` has ``d = |g^2 - 1|``.
-* **Effective bias** of a gate: ``b_ih[g] + b_hh[g]``, the bias the gate pre-activation sees
-  (PyTorch adds both; ``torch/nn/modules/rnn.py``). GRU's ``n`` gate is the exception:
-  ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``, so ``b_in`` and ``b_hn`` are reported apart.
-  Modules built with ``bias=False`` have effective bias 0.
-* **Memory timescale** of the keep gate (LSTM ``f``, GRU ``z``) with effective bias ``b``: at
-  zero input and state the gate is ``sigmoid(b)``, so a unit forgets a fraction
-  ``1 - sigmoid(b)`` per step and keeps information for about
-  ``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)`` steps (Tallec & Ollivier, "Can recurrent neural
-  networks warp time?", ICLR 2018, section 3). ``b = 0`` gives ``tau = 2``; ``b = 1`` gives 3.72.
+    $$
+    d(W) = \frac{\|G - I_m\|_F}{\sqrt{m}} = \sqrt{\frac{1}{m} \sum_i (s_i^2 - 1)^2}
+    $$
+
+    where $G$ is the Gram matrix on the smaller side ($W^\top W$ if $r \ge c$ else $W W^\top$).
+    $d = 0$ exactly when $W$ is (semi-)orthogonal, $d = 1$ for the zero matrix, and it does not
+    grow with the size of the block. A scaled orthogonal block $g Q$ has $d = |g^2 - 1|$.
+
+*   **Effective bias** of a gate $g$: $b_{ih}[g] + b_{hh}[g]$, the bias the gate
+    pre-activation sees (PyTorch adds both; ``torch/nn/modules/rnn.py``). GRU's $n$ gate is the
+    exception: $n = \tanh(W_{in} x + b_{in} + r \odot (W_{hn} h + b_{hn}))$, so $b_{in}$ and
+    $b_{hn}$ are reported apart. Modules built with ``bias=False`` have effective bias 0.
+
+*   **Memory timescale** of the keep gate (LSTM $f$, GRU $z$) with effective bias $b$: at zero
+    input and state the gate is $\sigma(b)$ (the logistic sigmoid), so a unit forgets a
+    fraction $1 - \sigma(b)$ per step and keeps information for about
+
+    $$
+    \tau = \frac{1}{1 - \sigma(b)} = 1 + e^b
+    $$
+
+    steps (Tallec & Ollivier, "Can recurrent neural networks warp time?", ICLR 2018,
+    section 3). $b = 0$ gives $\tau = 2$; $b = 1$ gives 3.72.
 """
 
 from __future__ import annotations
@@ -44,9 +54,10 @@ __all__ = [
 def singular_values(blocks: torch.Tensor) -> torch.Tensor:
     """Singular values (descending) of a matrix or a batch ``(..., r, c)``, in float64.
 
-    Computed as ``sqrt(eigvalsh(G))`` of the Gram matrix ``G`` on the smaller side, which is
-    ~1.5x faster than an SVD and exact to float64 rounding for ``s^2`` (what the distance from
-    orthogonal uses); singular values below ~1e-8 of the largest lose relative precision.
+    Computed as the square roots of the eigenvalues (``eigvalsh``) of the Gram matrix $G$ on the
+    smaller side, which is ~1.5x faster than an SVD and exact to float64 rounding for $s^2$
+    (what the distance from orthogonal uses); singular values below ~1e-8 of the largest lose
+    relative precision.
 
     >>> import torch
     >>> singular_values(torch.diag(torch.tensor([3.0, -2.0, 0.5])))
@@ -59,9 +70,10 @@ def singular_values(blocks: torch.Tensor) -> torch.Tensor:
 
 
 def orthogonality_distance(sv: torch.Tensor) -> torch.Tensor:
-    """``sqrt(mean((s^2 - 1)^2))`` over the last dimension of singular values ``sv``.
+    r"""$\sqrt{\frac{1}{m} \sum_i (s_i^2 - 1)^2}$ over the last dimension of singular values ``sv``.
 
-    Equal to ``||W^T W - I||_F / sqrt(min(r, c))`` on the smaller side of ``W`` (see module doc).
+    Equal to $\|W^\top W - I\|_F / \sqrt{m}$, $m = \min(r, c)$, with the Gram matrix taken on
+    the smaller side of the $r \times c$ block $W$ (see the module docstring).
 
     >>> import torch
     >>> q = torch.linalg.qr(torch.randn(6, 6, generator=torch.Generator().manual_seed(0)))[0]
@@ -74,7 +86,7 @@ def orthogonality_distance(sv: torch.Tensor) -> torch.Tensor:
 
 
 def timescale(bias: torch.Tensor) -> torch.Tensor:
-    """``tau = 1 / (1 - sigmoid(b)) = 1 + exp(b)`` per unit, in float64 (Tallec & Ollivier 2018).
+    r"""$\tau = 1 / (1 - \sigma(b)) = 1 + e^b$ per unit, in float64 (Tallec & Ollivier 2018).
 
     >>> import torch
     >>> timescale(torch.tensor([0.0, 1.0]))  # b = 0: 2 steps; a forget bias of 1: 3.72
@@ -87,9 +99,9 @@ def timescale(bias: torch.Tensor) -> torch.Tensor:
 class EffectiveBias:
     """The effective bias of one gate in one layer and direction of one recurrent module.
 
-    ``value`` is ``b_ih[g] + b_hh[g]`` (a detached float64 copy), or zeros when the module has no
-    bias. ``params`` names the parameters summed (``""`` when there is none). For GRU ``n`` no
-    effective bias exists (``b_hn`` is multiplied by ``r``), so :func:`effective_biases` skips it.
+    ``value`` is $b_{ih}[g] + b_{hh}[g]$ (a detached float64 copy), or zeros when the module has
+    no bias. ``params`` names the parameters summed (``""`` when there is none). For GRU $n$ no
+    effective bias exists ($b_{hn}$ is multiplied by $r$), so :func:`effective_biases` skips it.
 
     >>> from torch import nn
     >>> eb = effective_biases(nn.LSTM(3, 4))[1]
