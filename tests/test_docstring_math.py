@@ -24,6 +24,8 @@ MODULES = (
     "rnninit.catalog",
     "rnninit.schemes",
     "rnninit.diagnose",
+    "rnninit.states.kinds",
+    "rnninit.states.modules",
     "rnninit.diagnose.metrics",
     "rnninit.diagnose.horizon",
     "rnninit.diagnose.layer_timescales",

@@ -1,4 +1,4 @@
-"""Initial-state initializers: the weights' registry, plus three learned kinds.
+r"""Initial-state initializers: the weights' registry, plus three learned kinds.
 
 The ``init`` of :func:`rnninit.initial_state`, :class:`rnninit.InitialState` and
 :class:`rnninit.Recurrent` takes the forms of a weight initializer (Flax: ``carry_init`` is an
@@ -9,18 +9,18 @@ registry entries as the weights' (:data:`rnninit.registry.INITIALIZERS` with
 
 * ``zeros``: PyTorch's and Keras' default (``hx=None``);
 * ``constant`` (``value``); a number ``v`` is ``("constant", {"value": v})``;
-* ``uniform(low=-0.5, high=0.5)``: ``U(low, high)``;
+* ``uniform(low=-0.5, high=0.5)``: $\mathcal{U}(a, b)$, $a$ = ``low``, $b$ = ``high``;
 * ``normal(mean=0, std=0.1)``: the "noisy zero state" of S. Pitis, *Non-zero initial states
   for recurrent neural networks* (r2rt.com, 2016);
 * ``xavier_uniform(gain=1)`` / ``xavier_normal(gain=1)``: Glorot & Bengio (2010). A state
   tensor is ``N`` vectors of width ``W`` (``h``: ``H_out``, ``c``: ``H``), each the output of a
   ``W x W`` map, so the state builder supplies ``fans = (W, W)`` as registry *context* (as
-  ``init_`` supplies ``hidden_size`` to ``pytorch_default``): ``std = gain / sqrt(W)``
-  (uniform bound ``gain * sqrt(3 / W)``), independent of the batch size, unlike the folk
-  ``xavier_uniform_(torch.empty(1, N, H))`` whose ``fan_in = N * H``.
+  ``init_`` supplies ``hidden_size`` to ``pytorch_default``): $\sigma = g / \sqrt{W}$, $g$ =
+  ``gain`` (uniform bound $g \sqrt{3 / W}$), independent of the batch size, unlike the folk
+  ``xavier_uniform_(torch.empty(1, N, H))`` whose fan-in is $N H$.
 
 In eval mode a random entry gives its mean, the entry's ``eval_value`` (uniform
-``(low + high) / 2``, normal ``mean``, xavier 0), unless ``eval_random=True``. A callable is
+$(a + b) / 2$, normal ``mean``, xavier 0), unless ``eval_random=True``. A callable is
 called in every mode.
 
 The learned kinds hold trainable parameters and live in :class:`rnninit.InitialState`; each is
@@ -29,8 +29,8 @@ a :class:`LearnedKind` entry (parameters, a check, how to make and build), no br
 * ``learned``: a trainable state per layer and direction, broadcast over the batch (Sonnet 2's
   ``TrainableState``; Pitis 2016);
 * ``learned_noisy(noise_std=0.1)``: learned plus Gaussian noise in training (Pitis 2016);
-* ``conditional(context_size, activation="tanh")``: ``h0 = act(W ctx + b)`` from a context
-  vector, as in Xu et al. (2015), *Show, Attend and Tell*.
+* ``conditional(context_size, activation="tanh")``: $h_0 = \phi(W c + b)$ from a context
+  vector $c$ ($\phi$ = ``activation``), as in Xu et al. (2015), *Show, Attend and Tell*.
 
 >>> STATE_KINDS[:4], STATE_KINDS[-3:]
 (('zeros', 'constant', 'uniform', 'normal'), ('learned', 'learned_noisy', 'conditional'))

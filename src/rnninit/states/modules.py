@@ -37,7 +37,7 @@ def _reference(module: nn.Module) -> torch.Tensor:
 
 
 class InitialState(nn.Module):
-    """Produce the initial state of ``rnn`` (``nn.RNN``/``nn.LSTM``/``nn.GRU`` or a Cell).
+    r"""Produce the initial state of ``rnn`` (``nn.RNN``/``nn.LSTM``/``nn.GRU`` or a Cell).
 
     ``InitialState(rnn, init="learned", *, generator=None, eval_random=False)``; call it as
     ``state(batch_size)``, ``state(like=input)`` or ``state(context)`` for
@@ -53,15 +53,17 @@ class InitialState(nn.Module):
       the ONNX exporter needs); the gradient is the sum over the batch. Saved in
       ``state_dict`` as ``h0``/``c0``. Sonnet 2's
       ``TrainableState``; S. Pitis, *Non-zero initial states for RNNs* (2016).
-    * ``("learned_noisy", {"noise_std": 0.1})``: ``h0 + noise_std * eps``, ``eps ~ N(0, 1)``
-      per sample, in training; exactly ``h0`` in eval (Pitis 2016).
+    * ``("learned_noisy", {"noise_std": 0.1})``: $h_0 + s \epsilon$,
+      $\epsilon \sim \mathcal{N}(0, 1)$, $s$ = ``noise_std``, per sample, in training;
+      exactly ``h0`` in eval (Pitis 2016).
     * ``("conditional", {"context_size": k, "activation": "tanh"})``:
-      ``h0 = act(W_h ctx + b_h)`` (and ``c0 = act(W_c ctx + b_c)``) with ``W_h`` of shape
+      $h_0 = \phi(W_h c + b_h)$ (and $c_0 = \phi(W_c c + b_c)$), $\phi$ = ``activation``,
+      for the context $c$ = ``ctx``, with $W_h$ of shape
       ``(L*D*H_out, k)``, as in Xu et al. 2015 (*Show, Attend and Tell*); ``ctx`` is ``(N, k)``
       or ``(k,)``. ``nn.Linear`` default initialization.
 
     Eval mode: a random init gives its mean (``learned_noisy`` gives ``h0``; uniform
-    ``(low+high)/2``; normal ``mean``; xavier 0) unless ``eval_random=True``.
+    $(a + b) / 2$ for $\mathcal{U}(a, b)$; normal ``mean``; xavier 0) unless ``eval_random=True``.
 
     >>> lstm = nn.LSTM(3, 4, num_layers=2)
     >>> state = InitialState(lstm, "learned")
