@@ -5,7 +5,9 @@ b = char-LM on the King James Bible, LSTM 64 and 128; c = forecasting, LSTM (5 a
 d = a, b and c with GRU; e = classification with raw inputs, LSTM; f = char-LM, LSTM 256,
 500 steps; g = the same with GRU; h = every problem of a-g from auto+targets=every_step. Starts:
 pytorch, auto, flax, keras, chrono, orthogonal; 5 seeds. Block i, the forecasting ablation of
-auto, goes to its own folder (``--blocks i --out benchmarks/results/realdata_forecast_ablation``).
+auto, goes to its own folder (``--blocks i --out benchmarks/results/realdata_forecast_ablation``),
+and so does block j, the char-LM at a full run's 1500 steps (``--blocks j --seeds 3 --out
+benchmarks/results/realdata_lm_long``).
 Resumable: finished ids (in OUT/results.jsonl) are skipped, each run is appended as it ends.
 One process, one torch thread::
 

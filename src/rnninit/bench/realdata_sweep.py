@@ -16,7 +16,9 @@ classification with raw inputs, LSTM; ``f`` the char-LM with a larger LSTM
 (LSTM 256, 1500 steps), when the budget leaves room for it; ``g`` the same with GRU; ``h``
 every problem of ``a``-``g`` from :data:`EVERY_STEP_AUTO` (``auto``, ``targets="every_step"``);
 ``i`` the forecasting ablation of ``auto`` (:data:`FORECAST_ABLATION`, LSTM and GRU), kept in
-its own results folder (``benchmarks/results/realdata_forecast_ablation``).
+its own results folder (``benchmarks/results/realdata_forecast_ablation``); ``j`` the char-LM
+with LSTM :data:`LM_LARGE` at :data:`LONG_LM_STEPS` steps (a full run's budget) from
+:data:`LONG_LM_STARTS`, in ``benchmarks/results/realdata_lm_long``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ __all__ = [
     "LM_LARGE",
     "LM_LARGE_STEPS",
     "LM_STEPS",
+    "LONG_LM_STARTS",
+    "LONG_LM_STEPS",
     "REALDATA_STARTS",
     "realdata_defaults",
     "realdata_sweep",
@@ -71,6 +75,12 @@ FORECAST_ABLATION: tuple[str, ...] = (
     "auto+timescales=uniform",
     EVERY_STEP_AUTO,
 )
+
+#: Steps of block ``j``: the char-LM at a full run's budget (LSTM :data:`LM_LARGE`).
+LONG_LM_STEPS = 1500
+
+#: The starts of block ``j``.
+LONG_LM_STARTS: tuple[str, ...] = ("pytorch", "auto", EVERY_STEP_AUTO, "flax")
 
 #: Training epochs of the classification tasks.
 CLS_EPOCHS = 20
@@ -157,6 +167,9 @@ def _block(name: str, seeds: int) -> list[RunConfig]:
         return _configs(cls, "gru", seeds) + lm + _configs(fc, "gru", seeds)
     if name == "e":
         return _configs([f"clsraw-{n}" for n in CLASSIFICATION_SETS], "lstm", seeds)
+    if name == "j":
+        return _configs(["charlm-kjv"], "lstm", seeds, LONG_LM_STARTS, hidden=LM_LARGE,
+                        steps=LONG_LM_STEPS, eval_every=LONG_LM_STEPS)  # fmt: skip
     if name == "i":
         return [c for cell in ("lstm", "gru") for c in _configs(fc, cell, seeds, FORECAST_ABLATION)]
     cell = "lstm" if name == "f" else "gru"
@@ -165,7 +178,7 @@ def _block(name: str, seeds: int) -> list[RunConfig]:
 
 
 #: The blocks of the real-data sweep, in the order they run.
-BLOCKS: tuple[str, ...] = ("a", "b", "c", "d", "e", "f", "g", "h", "i")
+BLOCKS: tuple[str, ...] = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
 
 
 def realdata_sweep(blocks: str = "abcde", seeds: int = 5) -> list[RunConfig]:
