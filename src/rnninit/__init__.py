@@ -20,7 +20,10 @@ and the command line's lazy subcommands). ``make lint`` enforces it (import-lint
 ``layers`` contract in ``pyproject.toml``; ``tests/test_architecture.py``). Bottom to top:
 
 1. ``errors``, ``_version``: the error family, the version;
-2. ``selection`` (``include=``/``exclude=``), then ``layouts`` (gate order, the equations);
+2. ``declaration`` (how a module class holds its gates), ``torch_layouts`` (PyTorch's own
+   classes declared), ``layout_registry`` (class -> declaration), ``selection``
+   (``include=``/``exclude=``), ``binding`` (a declaration matched to a module: its layout),
+   then ``layouts`` (the gate blocks, the equations);
 3. ``_draw``, ``gate_biases``, ``initializers``: the tensor-level initializers;
 4. ``registry`` (names -> initializers), then ``catalog`` (the built-in names, registered
    into the registry from above);
@@ -30,8 +33,8 @@ and the command line's lazy subcommands). ``make lint`` enforces it (import-lint
    selected layers, planned, validated, drawn, then written atomically;
 7. ``calibration``, ``auto``: the data-calibrated scheme;
 8. ``facade``: :func:`init_`, dispatching ``"auto"`` to ``auto`` and the rest to ``apply``;
-9. ``states``, then ``diagnose``, then ``interop`` and ``keras_io``, then ``bench``, then
-   ``demo`` and ``cli``.
+9. ``states``, then ``diagnose``, then ``interop`` and ``keras_io``, then ``contrib``
+   (declarations of third-party cells), then ``bench``, then ``demo`` and ``cli``.
 
 >>> import torch, rnninit
 >>> lstm = torch.nn.LSTM(2, 8)

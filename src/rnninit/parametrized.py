@@ -42,8 +42,9 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import _Orthogonal
 
+from .binding import legacy_weight_norm
 from .errors import SchemeError
-from .layouts import ParamRef, legacy_weight_norm
+from .layouts import ParamRef
 from .registry import Init
 
 __all__ = ["check_writable", "write_effective"]
