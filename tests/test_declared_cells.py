@@ -229,3 +229,12 @@ def test_a_torchrecurrent_multi_layer_wrapper_is_initialized_cell_by_cell() -> N
     for cell in rnn.cells:
         f = (cell.bias_ih + cell.bias_hh).detach()[:H]  # JANET rows: f, then the candidate
         assert bool((f >= 0).all()) and bool((f <= math.log(39.0) + 1e-6).all())
+
+
+def test_a_column_stacked_block_is_named_by_its_columns_of_the_raw_parameter() -> None:
+    cell = HasteLSTMCell(5, 8)  # declared by the autouse fixture
+    f_input = next(b for b in rnninit.gates(cell) if b.kind == "input" and b.gate == "f")
+    assert f_input.columns and "kernel[:, 16:24]" in repr(f_input)  # i, g, f, o: f third
+    assert torch.equal(f_input.tensor, cell.kernel[:, 16:24].t())
+    bias = next(b for b in rnninit.gates(cell) if b.kind == "bias_ih" and b.gate == "f")
+    assert "bias[16:24]" in repr(bias)  # a vector has no columns to name

@@ -132,6 +132,10 @@ class GateBlock:
     rows: slice
     param: torch.Tensor
     live: bool = True
+    columns: bool = False
+    """The Parameter stacks its gates by columns (``(in, G*H)``, e.g. haste's kernels):
+    :attr:`param` is then its transposed view and the block is columns ``rows`` of the
+    Parameter itself."""
 
     @property
     def tensor(self) -> torch.Tensor:
@@ -144,8 +148,10 @@ class GateBlock:
         return tuple(self.tensor.shape)
 
     def __repr__(self) -> str:
+        where = f"{':, ' if self.columns and self.param.dim() == 2 else ''}"
         return (
-            f"GateBlock({self.param_name}[{self.rows.start}:{self.rows.stop}], layer={self.layer},"
+            f"GateBlock({self.param_name}[{where}{self.rows.start}:{self.rows.stop}], "
+            f"layer={self.layer},"
             f" direction={self.direction}, kind={self.kind!r}, gate={self.gate!r},"
             f" shape={self.shape}{'' if self.live else ', live=False'})"
         )
@@ -209,6 +215,7 @@ def _blocks_of(ref: ParamRef) -> Iterator[GateBlock]:
         yield GateBlock(
             ref.name, ref.module_name, layout.family, ref.layer, ref.direction, ref.kind,
             gate, rows, ref.param, ref.parametrization is None,
+            layout.stacking == "columns",
         )  # fmt: skip
 
 
