@@ -50,6 +50,39 @@ def test_every_gate_block_of_every_layer_and_direction_meets_the_target() -> Non
             assert _ms(rows1, w[g * H : (g + 1) * H]) == pytest.approx(0.5, rel=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("family", "extra", "gates"),
+    [
+        (nn.LSTM, {"proj_size": 5, "bidirectional": True}, 4),
+        (nn.GRU, {"batch_first": True}, 3),
+        (nn.RNN, {"nonlinearity": "relu", "bidirectional": True}, 1),
+        (nn.RNN, {"bias": False}, 1),
+    ],
+)
+def test_every_layer_of_a_deep_stack_meets_the_target_on_its_own_input(
+    family: type[nn.RNNBase], extra: dict[str, object], gates: int
+) -> None:
+    torch.manual_seed(0)
+    deep = family(3, H, num_layers=3, **extra)  # type: ignore[arg-type]
+    x = 20 * torch.randn(7, 6, 3) + 2  # (T, N, in) or (N, T, in): both 3-D, T != N
+    auto_init_(deep, x, target=0.5, generator=_gen())
+    for k in range(3):
+        if k == 0:
+            rows = x.reshape(-1, 3)
+        else:  # layer k's input: the first k layers, run by an independently built module
+            head = family(3, H, num_layers=k, **extra)  # type: ignore[arg-type]
+            with torch.no_grad():
+                for name, p in head.named_parameters():
+                    p.copy_(getattr(deep, name))
+            out = head(x)[0]
+            rows = out.reshape(-1, out.shape[-1])
+        for sfx in ("", "_reverse") if deep.bidirectional else ("",):
+            w = getattr(deep, f"weight_ih_l{k}{sfx}")
+            assert w.shape[1] == rows.shape[1]
+            for g in range(gates):
+                assert _ms(rows, w[g * H : (g + 1) * H]) == pytest.approx(0.5, rel=1e-4)
+
+
 def test_control_a_fixed_scale_misses_the_target_on_unnormalized_inputs() -> None:
     """The check above can fail: LeCun input blocks on raw-scale data are far off target."""
     lstm = nn.LSTM(3, H, batch_first=True)
