@@ -122,7 +122,7 @@ def model_call(model: nn.Module, batch: object, index: int) -> Call:
     arguments when they fit the signature, else the one argument of a forward that takes a dict.
     """
     if isinstance(batch, torch.Tensor | PackedSequence):
-        return Call((batch,))
+        return as_call(batch)
     counts = _positional(model)
     required, most = counts if counts is not None else (0, math.inf)
     where = f"batch {index} of data"
@@ -146,7 +146,7 @@ def model_call(model: nn.Module, batch: object, index: int) -> Call:
         )
     if isinstance(batch, Mapping):
         if _binds_keywords(model, batch):
-            return Call((), {str(k): v for k, v in batch.items()})
+            return as_call(batch)
         if required <= 1 and most >= 1:
             return Call((batch,))
         raise CalibrationError(
