@@ -56,27 +56,26 @@ def _cell(family: str, nonlinearity: str | None) -> Declaration:
     )
 
 
-_LAYERS = {mode: _layer(family, _NONLIN.get(mode)) for mode, family in _MODES.items()}
-_CELLS = {
-    nn.LSTMCell: _cell("LSTM", None),
-    nn.GRUCell: _cell("GRU", None),
-}
+#: The Cells whose family their class names; ``nn.RNNCell`` reads its ``nonlinearity``.
+_CELL_FAMILIES: dict[type[nn.Module], str] = {nn.LSTMCell: "LSTM", nn.GRUCell: "GRU"}
 
 
 def torch_layer(module: nn.Module) -> Declaration:
     """The declaration of an ``nn.RNNBase`` (``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU``) by its
-    ``mode``: names ``weight_ih_l{layer}{direction}``, ..., ``step="sequence"``."""
+    ``mode``: names ``weight_ih_l{layer}{direction}``, ..., ``step="sequence"``.
+
+    Built when read (a few microseconds), like a user's layout function."""
     mode = getattr(module, "mode", None)
-    if mode not in _LAYERS:
+    if mode not in _MODES:
         raise LayoutError(f"unsupported RNN mode {mode!r} in {type(module).__name__}")
-    return _LAYERS[str(mode)]
+    return _layer(_MODES[str(mode)], _NONLIN.get(str(mode)))
 
 
 def torch_cell(module: nn.Module) -> Declaration:
     """The declaration of ``nn.LSTMCell`` / ``nn.GRUCell`` / ``nn.RNNCell`` (and subclasses)."""
-    for cls, decl in _CELLS.items():
+    for cls, family in _CELL_FAMILIES.items():
         if isinstance(module, cls):
-            return decl
+            return _cell(family, None)
     if isinstance(module, nn.RNNCell):
         return _cell("RNN", str(module.nonlinearity))
     raise LayoutError(
