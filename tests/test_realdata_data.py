@@ -161,15 +161,22 @@ def test_forecast_series_split_and_naive_forecast(name: str) -> None:
     assert torch.equal(data.values, torch.tensor(raw, dtype=torch.float64))
     m = meta.period
     assert torch.equal(data.naive_test(), torch.tensor(raw[n_train - m : meta.length - m]))
-    x, y = data.test_windows()
-    assert y.shape[0] == meta.length - n_train
-    assert torch.allclose(data.unscale(y[:, 0]), data.values[n_train:], atol=1e-3 * data.std)
-    assert torch.allclose(data.unscale(x[0, :, 0]), data.values[n_train - width : n_train],
-                          atol=1e-3 * data.std)  # fmt: skip
-    xw, yw = data.train_windows()
-    assert float(yw[-1, 0]) == float(data.scaled()[n_train - 1])
+    v = data.values
+    step = float(torch.tensor(np.diff(raw[:n_train])).std())
+    assert data.step == pytest.approx(step, rel=1e-12)
+    x, y, last = data.test_windows()
+    assert y.shape[0] == x.shape[0] == meta.length - n_train
+    # each test window ends right before its target: last = y_{t-1}, target = (y_t - y_{t-1}) / s
+    assert torch.equal(last, v[n_train - 1 : meta.length - 1])
+    assert torch.allclose(y[:, 0].double(), (v[n_train:] - last) / step, atol=1e-5)
+    assert torch.allclose(data.forecast(last, y[:, 0]), v[n_train:], atol=1e-4 * step)
+    first = (v[n_train - width : n_train] - v[n_train - 1]) / step
+    assert torch.allclose(x[0, :, 0].double(), first, atol=1e-5)
+    assert float(x[:, -1, 0].abs().max()) == 0.0  # every window's last input is its reference
+    xw, yw, lw = data.train_windows()
     assert xw.shape[0] == n_train - width  # every target inside the training part
-    assert abs(float(data.scaled()[:n_train].mean())) < 1e-5
+    assert float(lw[-1]) == float(v[n_train - 2])
+    assert float(yw[-1, 0]) == pytest.approx(float((v[n_train - 1] - v[n_train - 2]) / step))
 
 
 def test_mase_of_the_naive_forecast_is_one_and_scale_free() -> None:

@@ -2,12 +2,22 @@
 
 Data: aeon's own loaders (``aeon.datasets.load_airline`` etc., files shipped in the wheel).
 Split: the last ``ceil(0.2 n)`` points are the test part, the earlier ones the training part.
-The series is standardized with the training part's mean and standard deviation.
 
 Model: one LSTM/GRU layer reads a window of the ``W`` previous values (``W = min(24,
-n_train // 4)``) and a linear head predicts the next one; MSE on the standardized values,
-trained on random windows of the training part. Test: a rolling origin over the test part,
-each point predicted from the ``W`` actual values before it (the model is not refitted).
+n_train // 4)``) and a linear head predicts the next one; MSE, trained on random windows of the
+training part. Test: a rolling origin over the test part, each point predicted from the ``W``
+actual values before it (the model is not refitted).
+
+Inputs are taken **relative to the window's last value**, in units of the training part's
+one-step change ``s`` (the standard deviation of ``y_t - y_{t-1}`` over the training part):
+the model reads ``(y_{t-W+k} - y_{t-1}) / s`` and predicts ``(y_t - y_{t-1}) / s``, so the
+forecast is ``yhat_t = y_{t-1} + s * model(window)``. A model that outputs 0 is the naive
+forecast; the network learns the change. This is NLinear's normalization (Zeng et al.,
+"Are Transformers Effective for Time Series Forecasting?", AAAI 2023: subtract the window's
+last value, add it back to the prediction). It makes the task level-free: a series that trends
+out of its training range (Airline, ShampooSales) is forecast from its recent shape, where a
+model of globally standardized levels (this task's first version) could not extrapolate and
+every start was worse than the seasonal naive forecast.
 
 Metric (Hyndman & Koehler 2006), on the original scale::
 
@@ -67,7 +77,7 @@ def windows(series: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tenso
 
 @dataclass(frozen=True)
 class ForecastData:
-    """A series split for forecasting, with its standardization and window width.
+    """A series split for forecasting, with its window width and one-step scale ``step``.
 
     >>> d = load_forecast("Airline")
     >>> d.n_train, d.width, d.period, tuple(d.test_windows()[0].shape)
@@ -79,31 +89,42 @@ class ForecastData:
     n_train: int
     period: int
     width: int
-    mean: float
-    std: float
+    step: float  # standard deviation of the training part's one-step changes
 
     @property
     def train(self) -> torch.Tensor:
         """The training part, original scale."""
         return self.values[: self.n_train]
 
-    def scaled(self) -> torch.Tensor:
-        """The whole series standardized by the training part's statistics (float32)."""
-        return ((self.values - self.mean) / self.std).float()
+    def relative(self, part: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Every window of ``part`` relative to its last value, in units of ``step``.
 
-    def train_windows(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Windows of the training part only (targets inside the training part)."""
-        return windows(self.scaled()[: self.n_train], self.width)
+        Returns the inputs ``(y_{t-W+k} - y_{t-1}) / step`` (N, W, 1) and targets
+        ``(y_t - y_{t-1}) / step`` (N, 1) as float32, and each window's last value ``y_{t-1}``
+        (N,) on the original scale:
 
-    def test_windows(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The rolling-origin windows whose targets are the test points."""
-        s = self.scaled()
-        x, y = windows(s[self.n_train - self.width :], self.width)
-        return x, y
+        >>> d = ForecastData("x", torch.zeros(0), 0, 1, 2, step=2.0)
+        >>> x, y, last = d.relative(torch.tensor([1.0, 3.0, 4.0, 8.0], dtype=torch.float64))
+        >>> x[:, :, 0].tolist(), y[:, 0].tolist(), last.tolist()
+        ([[-1.0, 0.0], [-0.5, 0.0]], [0.5, 2.0], [3.0, 4.0])
+        """
+        x, y = windows(part, self.width)
+        last = x[:, -1, 0]
+        inputs = ((x - last[:, None, None]) / self.step).float()
+        targets = ((y[:, 0] - last) / self.step).float().unsqueeze(-1)
+        return inputs, targets, last
 
-    def unscale(self, z: torch.Tensor) -> torch.Tensor:
-        """Standardized values back to the original scale (float64)."""
-        return z.double() * self.std + self.mean
+    def train_windows(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """:meth:`relative` windows of the training part only (targets inside it)."""
+        return self.relative(self.train)
+
+    def test_windows(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """:meth:`relative` rolling-origin windows whose targets are the test points."""
+        return self.relative(self.values[self.n_train - self.width :])
+
+    def forecast(self, last: torch.Tensor, change: torch.Tensor) -> torch.Tensor:
+        """The forecast ``last + step * change`` on the original scale (float64)."""
+        return last + self.step * change.double()
 
     def naive_test(self) -> torch.Tensor:
         """The seasonal naive forecast ``y_{t-m}`` of every test point (original scale)."""
@@ -145,8 +166,8 @@ def load_forecast(name: str) -> ForecastData:
     values = torch.as_tensor(raw, dtype=torch.float64).reshape(-1)
     n_train, width = split_sizes(values.numel())
     train = values[:n_train]
-    std = float(train.std())
-    return ForecastData(name, values, n_train, meta.period, width, float(train.mean()), std)
+    step = float((train[1:] - train[:-1]).std())
+    return ForecastData(name, values, n_train, meta.period, width, step)
 
 
 class ForecastModel(nn.Module):

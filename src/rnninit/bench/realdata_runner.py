@@ -12,7 +12,8 @@ calibration batches. Adam with ``config.lr``, gradient-norm clip ``config.clip``
 * char-LM: ``config.batch`` streams, chunks of ``config.length`` characters (stateful
   truncated BPTT); validation bits per character on the first ``config.test_size`` validation
   characters, read as 20 stateful streams.
-* forecasting: random batches of training windows of ``config.length`` values; test MASE.
+* forecasting: random batches of training windows of ``config.length`` values, relative to
+  each window's last value; test MASE.
 
 Every record holds ``wall_seconds``, ``seconds_per_step``, ``cores`` (torch threads) and
 ``load_avg`` (the machine's 1-minute load average as the run ended: the CPU was shared).
@@ -223,8 +224,8 @@ def _forecast(config: RunConfig) -> tuple[dict[str, Any], nn.Module, _Step, _Eva
             f"task {config.task!r} reads windows of {data.width} values; got length={config.length}"
         )
     model = ForecastModel(config.cell, config.hidden)
-    xw, yw = data.train_windows()
-    xt, _ = data.test_windows()
+    xw, yw, _ = data.train_windows()
+    xt, _, last = data.test_windows()
     actual = data.values[data.n_train :]
     g_data = torch.Generator().manual_seed(seed_of("train-data", config.seed))
     g_cal = torch.Generator().manual_seed(seed_of("calibration", config.seed))
@@ -240,7 +241,7 @@ def _forecast(config: RunConfig) -> tuple[dict[str, Any], nn.Module, _Step, _Eva
     naive_mae = float((actual - naive).abs().mean())
 
     def evaluate() -> dict[str, float]:
-        pred = data.unscale(model(xt)[:, 0])
+        pred = data.forecast(last, model(xt)[:, 0])
         value = mase(actual, pred, data.train, data.period)
         mae = float((actual - pred).abs().mean())
         return {"test_loss": value, "test_mase": value, "rel_mae": mae / naive_mae}
