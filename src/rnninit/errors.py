@@ -141,9 +141,8 @@ class ArgumentTypeError(RnnInitError, TypeError):
             super().__init__(argument)
             self.argument, self.given, self.expected = "", None, ""
             return
-        super().__init__(
-            f"{argument}={given!r} ({type(given).__name__}) is not valid; expected {expected}"
-        )
+        wanted = f"; expected {expected}" if expected else ""
+        super().__init__(f"{argument}={given!r} ({type(given).__name__}) is not valid{wanted}")
         self.argument = argument
         self.given = given
         self.expected = expected

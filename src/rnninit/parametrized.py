@@ -102,7 +102,7 @@ def check_writable(ref: ParamRef, writes: Sequence[tuple[slice | None, Init]]) -
                     "(torch.nn.utils.parametrizations.orthogonal), which can only hold an "
                     f"orthogonal matrix, but the scheme writes {what} into it, which is not "
                     f"orthogonal as a whole; {_fix(ref)}, or pass "
-                    f"{'recurrent' if ref.kind == 'recurrent' else ref.kind}='orthogonal' with "
+                    f"{ref.kind}='orthogonal' with "
                     f"whole=('{ref.kind}',)"
                 )
 
