@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from .errors import ArgumentTypeError, CalibrationError, RnnInitError
+from .errors import ArgumentTypeError, CalibrationError, RnnInitError, a_kind
 from .layouts import layout_of
 
 __all__ = [
@@ -140,8 +140,8 @@ def model_call(model: nn.Module, batch: object, index: int) -> Call:
                 return model_call(model, first, index)
             return Call((first,))
         raise CalibrationError(
-            f"{where} is a {type(batch).__name__} of {n} elements, but "
-            f"{type(model).__name__}.forward requires {required} positional arguments: the "
+            f"{where} is {a_kind(batch)} of {n} elements, but {type(model).__name__}.forward "
+            f"requires {required} positional argument{'' if required == 1 else 's'}: the "
             f"batch is neither the arguments nor (inputs, targets); {_INPUTS_HINT}"
         )
     if isinstance(batch, Mapping):
@@ -154,7 +154,7 @@ def model_call(model: nn.Module, batch: object, index: int) -> Call:
             f"{type(model).__name__}.forward does not take as keyword arguments; {_INPUTS_HINT}"
         )
     raise CalibrationError(
-        f"{where} is a {type(batch).__name__}; each batch must be a tensor, a PackedSequence, "
+        f"{where} is {a_kind(batch)}; each batch must be a tensor, a PackedSequence, "
         f"a tuple or list (the arguments, or (inputs, targets) as a DataLoader yields) or a "
         f"dict; {_INPUTS_HINT}"
     )
@@ -236,11 +236,10 @@ def valid_rows(
     if isinstance(x, PackedSequence):
         return x.data
     lay = layout_of(module)
-    if lay.is_cell or x.dim() == 2:  # a cell's step (N, in) or an unbatched sequence (T, in)
-        return x.reshape(-1, x.shape[-1])
-    if lengths is None:  # every step counts; the row order does not matter
-        return x.reshape(-1, x.shape[-1])
-    seq = x if lay.batch_first else x.transpose(0, 1)  # (N, T, in)
+    if lay.is_cell or lengths is None:  # a cell's step (N, in), or every step counts
+        return x.reshape(-1, x.shape[-1])  # the row order does not matter
+    # (N, T, in); an unbatched sequence (T, in) is a batch of one
+    seq = x.unsqueeze(0) if x.dim() == 2 else x if lay.batch_first else x.transpose(0, 1)
     n, t = seq.shape[0], seq.shape[1]
     if lengths.numel() != n or int(lengths.max()) > t:
         raise CalibrationError(

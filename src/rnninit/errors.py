@@ -38,6 +38,7 @@ __all__ = [
     "StateShapeError",
     "UnknownNameError",
     "UnsupportedModuleError",
+    "a_kind",
     "check_int",
     "nearest",
     "shown",
@@ -333,8 +334,15 @@ def shown(value: object) -> str:
     ("'4'", 'a list')
     """
     text = repr(value)
-    if len(text) <= 40:
-        return text
+    return text if len(text) <= 40 else a_kind(value)
+
+
+def a_kind(value: object) -> str:
+    """The type of ``value`` with its article, for messages.
+
+    >>> a_kind(3), a_kind([])
+    ('an int', 'a list')
+    """
     kind = type(value).__name__
     return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
 
