@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import torch
 import torch.distributed as dist
+from apply_contract_support import _assert_same, _gen, _snapshot
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
@@ -36,10 +37,13 @@ from rnninit.layout_registry import declared, register_layout, unregister_layout
 
 IN, H, N, T = 3, 5, 4, 7  # input, hidden, batch, steps: sizes that cannot coincide
 PATTERN = "expected a glob pattern (str) on qualified module names or a list of them"
-
-
-def _gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+#: Argument-type errors that come before any other check (``include``, ``exclude``,
+#: ``generator``), for ``auto_init_`` and ``init_(model, "auto", ...)`` alike.
+TYPE_ERRORS = [
+    ({"include": 5}, f"include=5 (int) is not valid; {PATTERN}"),
+    ({"exclude": 5}, f"exclude=5 (int) is not valid; {PATTERN}"),
+    ({"generator": 5}, "generator=5 (int) is not valid; expected a torch.Generator or None"),
+]
 
 
 def _lstm() -> nn.LSTM:
@@ -49,14 +53,6 @@ def _lstm() -> nn.LSTM:
 
 def _x() -> torch.Tensor:
     return 3.0 * torch.randn(N, T, IN, generator=_gen(1)) + 1.0  # unnormalized, non-centred
-
-
-def _snapshot(m: nn.Module) -> list[torch.Tensor]:
-    return [p.detach().clone() for p in m.parameters()]
-
-
-def _unchanged(m: nn.Module, before: list[torch.Tensor]) -> bool:
-    return all(torch.equal(a, b) for a, b in zip(before, m.parameters(), strict=True))
 
 
 def _raises(exc: type[Exception], message: str, fn: Any, *args: Any, **kwargs: Any) -> None:
@@ -86,7 +82,7 @@ def test_a_constant_that_is_not_a_number_is_a_calibration_error(
     lstm = _lstm()
     before = _snapshot(lstm)
     _raises(CalibrationError, message, auto_init_, lstm, _x(), **kwargs)
-    assert _unchanged(lstm, before)
+    _assert_same(lstm, before)
 
 
 def test_t_max_just_above_two_is_accepted_and_bounds_the_keep_bias() -> None:
@@ -113,7 +109,7 @@ def test_t_max_of_exactly_two_is_rejected_with_the_whole_message() -> None:
         horizon=2,
         reach=1,
     )
-    assert _unchanged(lstm, before)
+    _assert_same(lstm, before)
 
 
 @pytest.mark.parametrize(
@@ -137,14 +133,7 @@ def test_a_non_module_is_an_argument_type_error_with_the_whole_message() -> None
     )
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"include": 5}, f"include=5 (int) is not valid; {PATTERN}"),
-        ({"exclude": 5}, f"exclude=5 (int) is not valid; {PATTERN}"),
-        ({"generator": 5}, "generator=5 (int) is not valid; expected a torch.Generator or None"),
-    ],
-)
+@pytest.mark.parametrize(("kwargs", "message"), TYPE_ERRORS)
 def test_selection_and_generator_are_checked_before_the_constants(
     kwargs: dict[str, object], message: str
 ) -> None:
@@ -163,7 +152,7 @@ def test_without_data_or_horizon_the_whole_message() -> None:
         auto_init_,
         lstm,
     )
-    assert _unchanged(lstm, before)
+    _assert_same(lstm, before)
 
 
 @pytest.mark.parametrize("kwargs", [{"data": "x"}, {"horizon": 10}])
@@ -262,7 +251,7 @@ def test_lengths_that_do_not_fit_a_named_layer_name_it() -> None:
         torch.randn(3, 5, IN, generator=_gen(4)),
         lengths=torch.tensor([5, 4, 3]),
     )
-    assert _unchanged(model, before)
+    _assert_same(model, before)
 
 
 class _DictLSTM(nn.Module):
@@ -304,7 +293,7 @@ def test_a_top_level_module_never_called_with_a_tensor_is_the_module() -> None:
         {"x": torch.randn(N, T, IN, generator=_gen(5))},
         horizon=10,
     )
-    assert _unchanged(model, before)
+    _assert_same(model, before)
 
 
 def test_a_stacked_module_that_is_not_rnnbase_cannot_run_one_layer_alone() -> None:
@@ -322,7 +311,7 @@ def test_a_stacked_module_that_is_not_rnnbase_cannot_run_one_layer_alone() -> No
         model,
         torch.randn(T, N, IN, generator=_gen(6)),
     )
-    assert _unchanged(model, before)
+    _assert_same(model, before)
 
 
 class _Counted(nn.Module):
@@ -408,10 +397,10 @@ def test_a_parametrized_input_weight_is_named_with_its_module(kwargs: dict[str, 
         generator=_gen(),
         **kwargs,
     )
-    assert _unchanged(model, before)
+    _assert_same(model, before)
 
 
-def _tiny_float64() -> tuple[nn.LSTM, list[torch.Tensor]]:
+def _tiny_float64() -> tuple[nn.LSTM, dict[str, torch.Tensor]]:
     torch.manual_seed(0)
     lstm = nn.LSTM(1, 1, batch_first=True).double()
     return lstm, _snapshot(lstm)
@@ -436,7 +425,7 @@ def test_a_gate_whose_mean_square_underflows_to_zero_carries_no_signal() -> None
         per_feature=False,
         generator=_gen(4),
     )
-    assert _unchanged(lstm, before)
+    _assert_same(lstm, before)
 
 
 def test_a_gate_whose_scale_overflows_says_so_with_the_whole_message() -> None:
@@ -451,7 +440,7 @@ def test_a_gate_whose_scale_overflows_says_so_with_the_whole_message() -> None:
         per_feature=False,
         generator=_gen(7),
     )
-    assert _unchanged(lstm, before)
+    _assert_same(lstm, before)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -459,14 +448,7 @@ def test_a_gate_whose_scale_overflows_says_so_with_the_whole_message() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"include": 5}, f"include=5 (int) is not valid; {PATTERN}"),
-        ({"exclude": 5}, f"exclude=5 (int) is not valid; {PATTERN}"),
-        ({"generator": 5}, "generator=5 (int) is not valid; expected a torch.Generator or None"),
-    ],
-)
+@pytest.mark.parametrize(("kwargs", "message"), TYPE_ERRORS)
 def test_init_auto_checks_argument_types_before_the_overrides(
     kwargs: dict[str, object], message: str
 ) -> None:
@@ -483,7 +465,7 @@ def test_init_auto_checks_argument_types_before_the_overrides(
         forget_bias="nosuch",
         **kwargs,
     )
-    assert _unchanged(lstm, before)
+    _assert_same(lstm, before)
 
 
 @pytest.mark.parametrize(
@@ -515,7 +497,7 @@ def test_init_auto_reports_an_empty_selection_before_calibrating(
         target=-1.0,
         **kwargs,
     )
-    assert _unchanged(lstm, before)
+    _assert_same(lstm, before)
 
 
 def test_register_layout_rejects_a_declaration_of_the_wrong_kind() -> None:

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 import torch
 import torch.distributed as dist
+from apply_contract_support import _assert_same, _gen, _snapshot
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pack_sequence
 
@@ -60,10 +61,6 @@ HINT = (
     "pass inputs= (a function from one batch to the model's arguments: a tensor, a tuple of "
     "positional arguments or a dict of keyword arguments), e.g. inputs=lambda b: (b[0], b[1])"
 )
-
-
-def _gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def _randn(*shape: int, seed: int = 0, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -650,10 +647,10 @@ def test_auto_on_an_unbatched_padded_sequence_calibrates_on_its_valid_steps() ->
     for (name, a), (_, b) in pairs:
         assert torch.equal(a, b), name
     untouched = nn.LSTM(IN, H)
-    before = [p.detach().clone() for p in untouched.parameters()]
+    before = _snapshot(untouched)
     with pytest.raises(CalibrationError, match="lengths= has 2 entries"):
         auto_init_(untouched, x, lengths=[3, 5], generator=_gen(5))
-    assert all(torch.equal(a, b) for a, b in zip(before, untouched.parameters(), strict=True))
+    _assert_same(untouched, before)
 
 
 @pytest.mark.parametrize(

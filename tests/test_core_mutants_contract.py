@@ -342,6 +342,21 @@ def _sequence_grid() -> Iterator[Any]:
                             )  # fmt: skip
 
 
+def _assert_blocks_are_raw_rows(module: nn.Module, family: str, expected: list[Any]) -> None:
+    """``rnninit.gates(module)`` lists exactly ``expected`` (name, layer, direction, kind, gate,
+    rows), and each block is a view of those rows of the raw Parameter."""
+    blocks = rnninit.gates(module)
+    got = [(b.param_name, b.layer, b.direction, b.kind, b.gate, b.rows.start, b.rows.stop)
+           for b in blocks]  # fmt: skip
+    assert got == expected
+    raw = dict(module.named_parameters())
+    for b, (name, *_, start, stop) in zip(blocks, expected, strict=True):
+        rows = raw[name][start:stop]
+        assert torch.equal(b.tensor, rows), b
+        assert b.tensor.data_ptr() == rows.data_ptr() and b.tensor.shape == rows.shape
+        assert (b.family, b.module_name, b.live, b.columns) == (family, "", True, False)
+
+
 @pytest.mark.parametrize(
     ("family", "layers", "bidirectional", "bias", "proj", "nonlin"), list(_sequence_grid())
 )
@@ -360,16 +375,7 @@ def test_gates_of_a_sequence_module_are_its_documented_row_blocks(
     expected = _expected_blocks(family, layers, dirs, bias, proj, cell=False)
     # the model of PyTorch's names agrees with PyTorch itself
     assert {e[0] for e in expected} == {n for n, _ in module.named_parameters()}
-    blocks = rnninit.gates(module)
-    got = [(b.param_name, b.layer, b.direction, b.kind, b.gate, b.rows.start, b.rows.stop)
-           for b in blocks]  # fmt: skip
-    assert got == expected
-    raw = dict(module.named_parameters())
-    for b, (name, *_, start, stop) in zip(blocks, expected, strict=True):
-        rows = raw[name][start:stop]
-        assert torch.equal(b.tensor, rows), b
-        assert b.tensor.data_ptr() == rows.data_ptr() and b.tensor.shape == rows.shape
-        assert (b.family, b.module_name, b.live, b.columns) == (family, "", True, False)
+    _assert_blocks_are_raw_rows(module, family, expected)
     h_out = proj or HID
     assert layout_of(module) == Layout(
         family, nonlin, False, IN, HID, proj, layers, dirs, bias, batch_first
@@ -389,14 +395,7 @@ def test_gates_of_a_cell_are_its_documented_row_blocks(
     _distinct_values(cell)
     expected = _expected_blocks(family, 1, 1, bias, 0, cell=True)
     assert {e[0] for e in expected} == {n for n, _ in cell.named_parameters()}
-    blocks = rnninit.gates(cell)
-    got = [(b.param_name, b.layer, b.direction, b.kind, b.gate, b.rows.start, b.rows.stop)
-           for b in blocks]  # fmt: skip
-    assert got == expected
-    raw = dict(cell.named_parameters())
-    for b, (name, *_, start, stop) in zip(blocks, expected, strict=True):
-        rows = raw[name][start:stop]
-        assert torch.equal(b.tensor, rows) and b.tensor.data_ptr() == rows.data_ptr(), b
+    _assert_blocks_are_raw_rows(cell, family, expected)
     assert layout_of(cell) == Layout(family, nonlin, True, IN, HID, 0, 1, 1, bias, False)
 
 
