@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import math
 from dataclasses import replace
 from typing import Any
@@ -36,6 +39,26 @@ def test_id_is_stable_canonical_and_sensitive_to_every_field() -> None:
     ):
         ids.add(replace(a, **change).id)
     assert len(ids) == 8
+
+
+def _plain_id(data: dict[str, Any]) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def test_id_carries_the_task_protocol_version_past_the_first() -> None:
+    # a task whose protocol never changed keeps the id it always had: the plain hash
+    for config in (
+        RunConfig("adding", 200, "lstm", "chrono"),
+        RunConfig("cls-GunPoint", 150, "gru", "auto", hidden=64),
+    ):
+        assert config.id == _plain_id(dataclasses.asdict(config))
+    # forecasting is in its third protocol: records of the first two cannot pass for it
+    fc = RunConfig("fc-Lynx", 22, "lstm", "auto", hidden=32)
+    plain = dataclasses.asdict(fc)
+    assert fc.id != _plain_id(plain)
+    assert fc.id == _plain_id({**plain, "task_version": 3})
+    assert fc.id not in {_plain_id({**plain, "task_version": v}) for v in (1, 2, 4)}
 
 
 @pytest.mark.parametrize(

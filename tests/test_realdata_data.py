@@ -173,10 +173,19 @@ def test_forecast_series_split_and_naive_forecast(name: str) -> None:
     first = (v[n_train - width : n_train] - v[n_train - 1]) / step
     assert torch.allclose(x[0, :, 0].double(), first, atol=1e-5)
     assert float(x[:, -1, 0].abs().max()) == 0.0  # every window's last input is its reference
-    xw, yw, lw = data.train_windows()
-    assert xw.shape[0] == n_train - width  # every target inside the training part
-    assert float(lw[-1]) == float(v[n_train - 2])
-    assert float(yw[-1, 0]) == pytest.approx(float((v[n_train - 1] - v[n_train - 2]) / step))
+    # the validation part: the last ceil(0.2 n_train) training values, never fitted
+    n_fit = n_train - math.ceil(0.2 * n_train)
+    assert data.n_fit == n_fit and torch.equal(data.fit, v[:n_fit])
+    xw, yw, lw = data.fit_windows()
+    assert xw.shape[0] == n_fit - width  # every target inside the fitting part
+    assert float(lw[-1]) == float(v[n_fit - 2])
+    assert float(yw[-1, 0]) == pytest.approx(float((v[n_fit - 1] - v[n_fit - 2]) / step))
+    xv, yv, lv = data.valid_windows()
+    assert xv.shape[0] == n_train - n_fit
+    assert torch.equal(lv, v[n_fit - 1 : n_train - 1])
+    assert torch.allclose(data.forecast(lv, yv[:, 0]), v[n_fit:n_train], atol=1e-4 * step)
+    assert torch.allclose(xv[0, :, 0].double(), (v[n_fit - width : n_fit] - v[n_fit - 1]) / step,
+                          atol=1e-5)  # fmt: skip
 
 
 def test_mase_of_the_naive_forecast_is_one_and_scale_free() -> None:

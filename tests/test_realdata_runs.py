@@ -94,3 +94,34 @@ def test_real_data_tasks_refuse_a_random_initial_state() -> None:
 
     with pytest.raises(ValueError, match="zero states"):
         run_config(_tiny("fc-Lynx", "pytorch", state="normal"))
+
+
+def test_selection_keeps_the_first_lowest_evaluation_and_counts_patience() -> None:
+    from rnninit.bench.realdata_runner import _Selection
+
+    sel = _Selection("v", patience=30)
+    assert not sel.update(10, {"v": 0.5, "t": 9.0})
+    assert not sel.update(20, {"v": 0.4, "t": 8.0})
+    assert not sel.update(30, {"v": 0.4, "t": 1.0})  # a tie keeps the first
+    assert not sel.update(40, {"v": 0.6, "t": 0.0})
+    assert (sel.best, sel.best_step) == ({"v": 0.4, "t": 8.0}, 20)
+    assert sel.update(50, {"v": 0.45, "t": 0.0})  # 30 steps since step 20
+    assert not sel.update(60, {"v": 0.1, "t": 5.0}) and sel.best_step == 60
+
+
+def test_forecasting_reports_the_test_error_where_validation_was_best() -> None:
+    pytest.importorskip("aeon")
+    from rnninit.bench.realdata_forecast import PATIENCE
+    from rnninit.bench.runner import run_config
+
+    config = _tiny("fc-PBS", "pytorch", steps=1000, eval_every=10, log_every=10)
+    rec = run_config(config)
+    evals = rec["evals"]
+    valid = evals["valid_mase"]
+    at = valid.index(min(valid))  # the first of the lowest
+    assert rec["selected_step"] == evals["step"][at] and rec["selected_by"] == "valid_mase"
+    assert rec["final"]["test_mase"] == evals["test_mase"][at]
+    assert rec["final"]["test_mase"] != evals["test_mase"][-1]
+    # PBS's validation error is lowest early; the run stops PATIENCE steps later
+    assert rec["steps_run"] == rec["selected_step"] + PATIENCE < config.steps
+    assert rec["task"]["version"] == 3 and rec["task"]["n_fit"] == 130

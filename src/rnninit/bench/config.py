@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import UnknownNameError
 from ..schemes import AUTO
 from .models import BENCH_STATES, CELLS
-from .realdata_registry import REALDATA_TASKS
+from .realdata_registry import REALDATA_TASKS, task_version
 from .spec import SchemeSpec, parse_scheme
 from .tasks import TASKS
 
@@ -121,8 +121,14 @@ class RunConfig:
 
     @property
     def id(self) -> str:
-        """Stable id: the first 16 hex digits of SHA-256 of the canonical JSON of the config."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """Stable id: the first 16 hex digits of SHA-256 of the canonical JSON of the config,
+        with the task's protocol version when it is past 1
+        (:func:`~rnninit.bench.realdata_registry.task_version`)."""
+        data = self.to_dict()
+        version = task_version(self.task)
+        if version > 1:
+            data["task_version"] = version
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property

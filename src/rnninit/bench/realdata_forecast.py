@@ -1,12 +1,22 @@
 """One-step-ahead forecasting of aeon's shipped series (tasks ``fc-NAME``), scored by MASE.
 
 Data: aeon's own loaders (``aeon.datasets.load_airline`` etc., files shipped in the wheel).
-Split: the last ``ceil(0.2 n)`` points are the test part, the earlier ones the training part.
+Split: the last ``ceil(0.2 n)`` points are the test part, the earlier ``n_train`` the training
+part; of these, the last ``ceil(0.2 n_train)`` are the validation part and the earlier
+``n_fit`` the fitting part.
 
 Model: one LSTM/GRU layer reads a window of the ``W`` previous values (``W = min(24,
-n_train // 4)``) and a linear head predicts the next one; MSE, trained on random windows of the
-training part. Test: a rolling origin over the test part, each point predicted from the ``W``
-actual values before it (the model is not refitted).
+n_train // 4)``) and a linear head predicts the next one; MSE, trained on random windows whose
+targets lie in the fitting part. Validation and test: a rolling origin over the part, each point
+predicted from the ``W`` actual values before it (the model is not refitted).
+
+Early stopping (the task's third version, see
+:data:`~rnninit.bench.realdata_registry.TASK_VERSIONS`): the validation MASE is measured every
+``eval_every`` steps; the run reports the test error measured at the evaluation with the lowest
+validation MASE (the first, on a tie), and stops after :data:`PATIENCE` steps without a lower
+one. The test points never choose anything. The second version trained a fixed 300 steps on the
+whole training part and reported the last test error: on the small series the test error was
+lowest long before the end, so the ranking measured overfitting as much as the start.
 
 Inputs are taken **relative to the window's last value**, in units of the training part's
 one-step change ``s`` (the standard deviation of ``y_t - y_{t-1}`` over the training part):
@@ -41,7 +51,19 @@ from torch import nn
 from .models import build_rnn
 from .realdata_registry import FORECAST_SERIES, MissingDataError
 
-__all__ = ["ForecastData", "ForecastModel", "load_forecast", "mase", "windows"]
+__all__ = [
+    "PATIENCE",
+    "ForecastData",
+    "ForecastModel",
+    "fit_size",
+    "load_forecast",
+    "mase",
+    "split_sizes",
+    "windows",
+]
+
+#: Steps without a lower validation MASE after which a forecasting run stops.
+PATIENCE = 200
 
 
 def mase(actual: torch.Tensor, forecast: torch.Tensor, train: torch.Tensor, period: int) -> float:
@@ -80,8 +102,8 @@ class ForecastData:
     """A series split for forecasting, with its window width and one-step scale ``step``.
 
     >>> d = load_forecast("Airline")
-    >>> d.n_train, d.width, d.period, tuple(d.test_windows()[0].shape)
-    (115, 24, 12, (29, 24, 1))
+    >>> d.n_train, d.n_fit, d.width, d.period, tuple(d.test_windows()[0].shape)
+    (115, 92, 24, 12, (29, 24, 1))
     """
 
     name: str
@@ -90,6 +112,7 @@ class ForecastData:
     period: int
     width: int
     step: float  # standard deviation of the training part's one-step changes
+    n_fit: int = 0  # the fitting part: the first n_fit values (0: the whole training part)
 
     @property
     def train(self) -> torch.Tensor:
@@ -114,9 +137,18 @@ class ForecastData:
         targets = ((y[:, 0] - last) / self.step).float().unsqueeze(-1)
         return inputs, targets, last
 
-    def train_windows(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """:meth:`relative` windows of the training part only (targets inside it)."""
-        return self.relative(self.train)
+    @property
+    def fit(self) -> torch.Tensor:
+        """The fitting part (the training part before the validation part), original scale."""
+        return self.values[: self.n_fit or self.n_train]
+
+    def fit_windows(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """:meth:`relative` windows whose targets lie in the fitting part."""
+        return self.relative(self.fit)
+
+    def valid_windows(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """:meth:`relative` rolling-origin windows whose targets are the validation points."""
+        return self.relative(self.values[self.fit.numel() - self.width : self.n_train])
 
     def test_windows(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """:meth:`relative` rolling-origin windows whose targets are the test points."""
@@ -140,6 +172,16 @@ def split_sizes(n: int) -> tuple[int, int]:
     n_test = math.ceil(0.2 * n)
     n_train = n - n_test
     return n_train, min(24, n_train // 4)
+
+
+def fit_size(n_train: int) -> int:
+    """The fitting part of a training part of ``n_train`` values: all but the last
+    ``ceil(0.2 n_train)``, which are the validation part.
+
+    >>> fit_size(115), fit_size(28)
+    (92, 22)
+    """
+    return n_train - math.ceil(0.2 * n_train)
 
 
 def load_forecast(name: str) -> ForecastData:
@@ -167,7 +209,7 @@ def load_forecast(name: str) -> ForecastData:
     n_train, width = split_sizes(values.numel())
     train = values[:n_train]
     step = float((train[1:] - train[:-1]).std())
-    return ForecastData(name, values, n_train, meta.period, width, step)
+    return ForecastData(name, values, n_train, meta.period, width, step, fit_size(n_train))
 
 
 class ForecastModel(nn.Module):

@@ -26,12 +26,14 @@ __all__ = [
     "FORECAST_SERIES",
     "MAX_CLS_LENGTH",
     "REALDATA_TASKS",
+    "TASK_VERSIONS",
     "ClsSet",
     "MissingDataError",
     "Series",
     "family",
     "is_realdata",
     "stride_for",
+    "task_version",
 ]
 
 
@@ -149,3 +151,21 @@ def family(task: str) -> str:
     if task.startswith("charlm-"):
         return "text"
     return "forecast"
+
+
+#: The protocol version of each real-data family, when it is past its first. A run's id
+#: (:attr:`rnninit.bench.config.RunConfig.id`) includes it, so records of an earlier protocol
+#: never pass for the current one. Forecasting: 1 read globally standardized levels; 2 read
+#: each window relative to its last value; 3 holds out the end of the training part for
+#: validation and reports the test error at the step of the best validation error (early
+#: stopping), see :mod:`rnninit.bench.realdata_forecast`.
+TASK_VERSIONS: dict[str, int] = {"forecast": 3}
+
+
+def task_version(task: str) -> int:
+    """The protocol version of ``task`` (1 for a task whose protocol never changed).
+
+    >>> task_version("fc-Airline"), task_version("cls-GunPoint"), task_version("adding")
+    (3, 1, 1)
+    """
+    return TASK_VERSIONS.get(family(task), 1) if is_realdata(task) else 1

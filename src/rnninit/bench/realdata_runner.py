@@ -12,8 +12,10 @@ calibration batches. Adam with ``config.lr``, gradient-norm clip ``config.clip``
 * char-LM: ``config.batch`` streams, chunks of ``config.length`` characters (stateful
   truncated BPTT); validation bits per character on the first ``config.test_size`` validation
   characters, read as 20 stateful streams.
-* forecasting: random batches of training windows of ``config.length`` values, relative to
-  each window's last value; test MASE.
+* forecasting: random batches of fitting windows of ``config.length`` values, relative to
+  each window's last value; validation and test MASE every ``config.eval_every`` steps, the
+  test MASE reported from the evaluation with the lowest validation MASE (early stopping after
+  :data:`~rnninit.bench.realdata_forecast.PATIENCE` steps without a lower one).
 
 Every record holds ``wall_seconds``, ``seconds_per_step``, ``cores`` (torch threads) and
 ``load_avg`` (the machine's 1-minute load average as the run ended: the CPU was shared).
@@ -25,6 +27,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -32,8 +35,8 @@ from torch import nn
 
 from .config import RunConfig
 from .realdata_classify import ClassifyModel, load_classify
-from .realdata_forecast import ForecastModel, load_forecast, mase
-from .realdata_registry import family
+from .realdata_forecast import PATIENCE, ForecastModel, load_forecast, mase
+from .realdata_registry import family, task_version
 from .realdata_text import VALID_CHARS, CharCorpus, CharLM, bits_per_char, load_kjv
 from .starts import CALIBRATION_BATCHES, init_start
 from .tasks import seed_of
@@ -47,25 +50,46 @@ _Step = Callable[[], torch.Tensor]
 _Eval = Callable[[], dict[str, float]]
 
 
+@dataclass
+class _Selection:
+    """Early stopping on the metric ``key`` (lower is better): the metrics of the evaluation
+    where it was lowest (the first, on a tie), and whether ``patience`` steps passed since."""
+
+    key: str
+    patience: int
+    best: dict[str, float] | None = None
+    best_step: int = 0
+
+    def update(self, at: int, metrics: dict[str, float]) -> bool:
+        """Take the evaluation at step ``at``; whether to stop."""
+        value = metrics[self.key]
+        if self.best is None or value < self.best[self.key]:
+            self.best, self.best_step = dict(metrics), at
+        return at - self.best_step >= self.patience
+
+
 def _train(
     config: RunConfig,
     model: nn.Module,
     step_loss: _Step,
     evaluate: _Eval,
     progress: Callable[[int], None] | None,
+    select: _Selection | None = None,
 ) -> dict[str, Any]:
-    """The shared loop: ``step_loss()`` gives one batch's loss; test metrics every
-    ``config.eval_every`` steps and at the end."""
+    """The shared loop: ``step_loss()`` gives one batch's loss; metrics every
+    ``config.eval_every`` steps and at the end. With ``select``, the final metrics are those of
+    the evaluation ``select`` chose, and the loop stops when ``select`` says so."""
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     curve: dict[str, list[float]] = {"step": [], "train_loss": []}
     evals: dict[str, list[float]] = {"step": []}
     window: list[float] = []
     diverged = False
+    stopped = False
     train_seconds = 0.0
     pending = 0
     step = 0
 
-    def record_eval(at: int) -> None:
+    def record_eval(at: int) -> bool:
         model.eval()
         with torch.no_grad():
             metrics = evaluate()
@@ -73,8 +97,9 @@ def _train(
         evals["step"].append(at)
         for k, v in metrics.items():
             evals.setdefault(k, []).append(v)
+        return select is not None and select.update(at, metrics)
 
-    while step < config.steps:
+    while step < config.steps and not stopped:
         ts = time.perf_counter()
         loss = step_loss()
         opt.zero_grad(set_to_none=True)
@@ -97,12 +122,16 @@ def _train(
                 progress(pending)
                 pending = 0
         if step % config.eval_every == 0 or step == config.steps:
-            record_eval(step)
+            stopped = record_eval(step)
     if progress is not None and pending:
         progress(pending)
     if not evals["step"] or evals["step"][-1] != step:
         record_eval(step)
     final = {k: v[-1] for k, v in evals.items() if k != "step"}
+    chosen = {}
+    if select is not None and select.best is not None:
+        final = dict(select.best)
+        chosen = {"selected_step": select.best_step, "selected_by": select.key}
     if diverged:
         final = {k: (0.0 if k == "test_accuracy" else math.nan) for k in final}
     return {
@@ -112,6 +141,7 @@ def _train(
         "steps_run": step,
         "diverged": diverged,
         "seconds_per_step": train_seconds / max(step, 1),
+        **chosen,
     }
 
 
@@ -224,9 +254,11 @@ def _forecast(config: RunConfig) -> tuple[dict[str, Any], nn.Module, _Step, _Eva
             f"task {config.task!r} reads windows of {data.width} values; got length={config.length}"
         )
     model = ForecastModel(config.cell, config.hidden)
-    xw, yw, _ = data.train_windows()
+    xw, yw, _ = data.fit_windows()
+    xv, _, last_v = data.valid_windows()
     xt, _, last = data.test_windows()
     actual = data.values[data.n_train :]
+    actual_v = data.values[data.fit.numel() : data.n_train]
     g_data = torch.Generator().manual_seed(seed_of("train-data", config.seed))
     g_cal = torch.Generator().manual_seed(seed_of("calibration", config.seed))
 
@@ -244,9 +276,11 @@ def _forecast(config: RunConfig) -> tuple[dict[str, Any], nn.Module, _Step, _Eva
         pred = data.forecast(last, model(xt)[:, 0])
         value = mase(actual, pred, data.train, data.period)
         mae = float((actual - pred).abs().mean())
-        return {"test_loss": value, "test_mase": value, "rel_mae": mae / naive_mae}
+        valid = mase(actual_v, data.forecast(last_v, model(xv)[:, 0]), data.fit, data.period)
+        return {"test_loss": value, "test_mase": value, "rel_mae": mae / naive_mae,
+                "valid_mase": valid}  # fmt: skip
 
-    task = {"baseline": 1.0, "metric": "mase", "n_train": data.n_train,
+    task = {"baseline": 1.0, "metric": "mase", "n_train": data.n_train, "n_fit": data.n_fit,
             "n_test": int(actual.numel()), "period": data.period,
             "naive_mase": mase(actual, naive, data.train, data.period)}  # fmt: skip
     init_start(model, config, float(data.width), [xw[draw(g_cal)] for _ in range(4)])
@@ -267,18 +301,26 @@ def run_realdata(
     >>> c = RunConfig("fc-Lynx", 22, "lstm", "auto", hidden=4, batch=8, steps=3, test_size=23)
     >>> rec = run_realdata(c)
     >>> rec["steps_run"], rec["task"]["metric"], sorted(rec["final"])
-    (3, 'mase', ['rel_mae', 'test_loss', 'test_mase'])
+    (3, 'mase', ['rel_mae', 'test_loss', 'test_mase', 'valid_mase'])
     """
     if config.state != "zeros":
         raise ValueError(f"real-data tasks start from zero states; got state={config.state!r}")
     t0 = time.perf_counter()
     torch.manual_seed(seed_of("torch", config.seed))
-    task, model, step_loss, evaluate, t_max = _BUILDERS[family(config.task)](config)
-    out = _train(config, model, step_loss, evaluate, progress)
+    kind = family(config.task)
+    task, model, step_loss, evaluate, t_max = _BUILDERS[kind](config)
+    select = _Selection("valid_mase", PATIENCE) if kind == "forecast" else None
+    out = _train(config, model, step_loss, evaluate, progress, select)
     return {
         "id": config.id,
         "config": config.to_dict(),
-        "task": {**task, "solve_loss": None, "solve_accuracy": None, "chrono_tmax": t_max},
+        "task": {
+            **task,
+            "solve_loss": None,
+            "solve_accuracy": None,
+            "chrono_tmax": t_max,
+            "version": task_version(config.task),
+        },
         "solved": False,
         "steps_to_solve": None,
         **out,

@@ -7,7 +7,8 @@ Defaults (``realdata_defaults``), chosen to fit one core of a shared 2-core CPU:
   :data:`~rnninit.bench.realdata_registry.MAX_CLS_LENGTH` subsampled in time.
 * char-LM: embedding 64, LSTM/GRU of :data:`LM_HIDDEN` units, 16 streams, BPTT 100,
   :data:`LM_STEPS` steps of Adam 2e-3, clip 1; validation bpc on 50,000 characters.
-* forecasting: LSTM/GRU 32, batch 16, 300 steps of Adam 1e-3, clip 1.
+* forecasting: LSTM/GRU 32, batch 16, at most 1000 steps of Adam 1e-3, clip 1, validation
+  every 10 steps, early stopping (see :mod:`rnninit.bench.realdata_forecast`).
 
 Blocks (:data:`BLOCKS`, the order of the sweep): ``a`` classification, standardized, LSTM;
 ``b`` char-LM, LSTM; ``c`` forecasting, LSTM; ``d`` the same three with GRU; ``e``
@@ -104,7 +105,7 @@ LM_LARGE_STEPS = 500
 _CLS = {"hidden": 64, "batch": 16, "lr": 1e-3, "log_every": 5, "stop_on_solve": False}
 _LM = {"batch": 16, "lr": 2e-3, "log_every": 10, "eval_every": 250, "test_size": 50_000,
        "stop_on_solve": False}  # fmt: skip
-_FC = {"hidden": 32, "batch": 16, "lr": 1e-3, "steps": 300, "log_every": 10, "eval_every": 100,
+_FC = {"hidden": 32, "batch": 16, "lr": 1e-3, "steps": 1000, "log_every": 10, "eval_every": 10,
        "stop_on_solve": False}  # fmt: skip
 
 
