@@ -17,6 +17,7 @@ from rnninit.bench.plots import (
     SPARE_COLOURS,
     colours,
     plot_curves,
+    plot_selection,
     plot_solve_bars,
     plotted,
 )
@@ -156,3 +157,35 @@ def test_the_report_says_when_a_plot_leaves_starts_out(tmp_path: Path) -> None:
     path = folder / "plots" / "curves_adding_T50_lstm.png"
     assert _pixels_of(path, COLOURS["auto"]) > 50 and _pixels_of(path, COLOURS["pytorch"]) > 50
     assert all(_pixels_of(path, c) == 0 for c in SPARE_COLOURS)  # no spec drawn
+
+
+def _selected(scheme: str, seed: int, best: int, level: float) -> dict[str, Any]:
+    """A forecasting record whose validation MASE is lowest (``level``) at step ``best``."""
+    steps = list(range(10, 301, 10))
+    valid = [level + abs(s - best) / 300 for s in steps]
+    test = [v + 0.1 for v in valid]
+    rec = _record(scheme, seed, None)
+    rec["config"] = {**rec["config"], "task": "fc-Lynx", "length": 22, "hidden": 32}
+    rec["task"] = {"metric": "mase", "baseline": 1.0, "solve_loss": None}
+    rec["evals"] = {"step": steps, "valid_mase": valid, "test_mase": test, "test_loss": test}
+    rec["selected_step"] = best
+    rec["final"] = {"test_mase": test[steps.index(best)], "test_loss": test[steps.index(best)]}
+    return rec
+
+
+def test_the_selection_plot_draws_each_start_and_the_report_links_it(tmp_path: Path) -> None:
+    records = [
+        _selected(s, seed, 100 + 50 * seed, level)
+        for s, level in (("auto", 0.3), ("keras", 0.6))
+        for seed in (0, 1)
+    ]
+    entries = next(iter(group_entries(records).values()))
+    path = plot_selection(entries, "Lynx, LSTM", tmp_path / "s.png")
+    for label in ("auto", "keras"):
+        assert _pixels_of(path, COLOURS[label]) > 50, label
+    assert _pixels_of(path, COLOURS["chrono"]) == 0
+    text = write_report(_write(tmp_path / "r", records)).read_text()
+    assert "](plots/selection_fc-Lynx_T22_lstm.png)" in text
+    assert (tmp_path / "r" / "plots" / "selection_fc-Lynx_T22_lstm.png").exists()
+    other = _write(tmp_path / "o", [_record("auto", 0, 150)])  # no selection, no such plot
+    assert "selection_" not in write_report(other).read_text()

@@ -22,6 +22,7 @@ __all__ = [
     "SPARE_COLOURS",
     "colours",
     "plot_curves",
+    "plot_selection",
     "plot_solve_bars",
     "plotted",
 ]
@@ -191,6 +192,44 @@ def plot_curves(entries: Sequence[Entry], title: str, path: Path) -> Path:
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def plot_selection(entries: Sequence[Entry], title: str, path: Path) -> Path:
+    """Early stopping at a glance: validation MASE (left) and test MASE (right) vs step.
+
+    One colour per entry (:func:`colours`): the median over the seeds still running at each
+    evaluation; on the right, each seed's reported test error as a dot at the step its
+    validation error chose (``selected_step``). A dashed line at 1: the in-sample (seasonal)
+    naive forecast's error.
+    """
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.2), sharex=True)
+    for e, color in zip(entries, colours([e.label for e in entries]), strict=True):
+        for ax, key in zip(axes, ("valid_mase", "test_mase"), strict=True):
+            xs = [[float(v) for v in r["evals"]["step"]] for r in e.records]
+            ys = [[float(v) for v in r["evals"].get(key, [])] for r in e.records]
+            mx, my = _median_curve(xs, ys)
+            ax.plot(mx, my, color=color, linewidth=1.6, label=e.label)
+        chosen = [r for r in e.records if r.get("selected_step") is not None]
+        axes[1].scatter(
+            [float(r["selected_step"]) for r in chosen],
+            [float(r["final"]["test_mase"]) for r in chosen],
+            color=color,
+            s=14,
+            zorder=3,
+        )
+    for ax, name in zip(axes, ("validation MASE", "test MASE (dots: reported)"), strict=True):
+        ax.axhline(1.0, color="k", linestyle="--", linewidth=1)
+        ax.set_xlabel("training step")
+        ax.set_ylabel(name)
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(fontsize=7, ncol=2)
+    fig.suptitle(f"{title}: early stopping on the validation part")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .crossdata import crossdata_lines
-from .plots import plot_curves, plot_solve_bars, plotted
+from .plots import plot_curves, plot_selection, plot_solve_bars, plotted
 from .realdata_registry import is_realdata
 from .results import load_results
 from .states_report import echo_section
@@ -282,6 +282,9 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
             ]
         plot_curves(shown, title, plots / f"curves_{slug}.png")
         lines.append(f"![{title}: curves](plots/curves_{slug}.png)")
+        if any("selected_step" in r for e in shown for r in e.records):
+            plot_selection(shown, title, plots / f"selection_{slug}.png")
+            lines.append(f"![{title}: early stopping](plots/selection_{slug}.png)")
         (plots / f"solve_{slug}.png").unlink(missing_ok=True)  # from an earlier report
         if any(e.solved for e in shown):  # bars of "not solved" alone carry no information
             plot_solve_bars(shown, f"{title}: steps to solve", plots / f"solve_{slug}.png")
