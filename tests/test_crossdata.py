@@ -13,6 +13,7 @@ from rnninit.bench.crossdata import (
     END,
     Problem,
     compare,
+    first_or_tied,
     problems,
     wilcoxon_p,
     write_crossdata,
@@ -56,6 +57,28 @@ def test_lower_is_better_metrics_and_diverged_seeds() -> None:
     assert not p.higher_better and p.score("x") == -0.5
     assert p.outcome("x", "y") == "win"
     assert p.median("z") == math.inf and p.outcome("z", "y") == "loss"  # NaN counts as worst
+
+
+def test_first_or_tied_counts_ties_with_the_best_median_within_the_larger_spread() -> None:
+    # "best" has median 0.50 and spread (MAD) 0.10; "near" is 0.10 behind, "far" 0.11
+    best = (0.40, 0.50, 0.60)
+    probs = [
+        Problem("fc-Lynx", "lstm", 32, "mase", {"best": best, "near": (0.6, 0.6, 0.6),
+                                                 "far": (0.61, 0.61, 0.61)}),
+        Problem("fc-PBS", "lstm", 32, "mase", {"best": (0.9, 0.9, 0.9), "near": (0.5, 0.5, 0.5),
+                                                "far": (0.5, 0.5, 0.5)}),
+        Problem("cls-GunPoint", "lstm", 64, "accuracy", {"best": (0.9, 0.9, 0.9),
+                                                          "near": (0.8, 0.9, 1.0),
+                                                          "far": (0.2, 0.2, 0.2)}),
+    ]  # fmt: skip
+    starts = ("best", "near", "far")
+    counts = {s: first_or_tied(probs, s, starts) for s in starts}
+    # Lynx: best first, near tied, far not; PBS: near and far tied first; GunPoint: best and
+    # near share the median 0.9 (the first named is "first"), far is far behind
+    assert counts == {"best": 2, "near": 3, "far": 1}
+    # without "best", near is first on Lynx and far, 0.01 behind with no spread, is not tied
+    assert first_or_tied(probs[:1], "far", ("far", "near")) == 0
+    assert first_or_tied(probs[:1], "near", ("far", "near")) == 1
 
 
 def test_wilcoxon_exact_p_of_six_differences_of_one_sign() -> None:
@@ -103,8 +126,8 @@ def test_write_crossdata_makes_the_report_the_cd_diagram_and_updates_a_page(
     page.write_text(f"# Title\n\nkeep me\n\n{BEGIN}\nSTALE TEXT\n{END}\n\n## After\n")
     path = write_crossdata(tmp_path / "res", update=page)
     text = path.read_text()
-    assert "| flax | 1.00 | 6/0/0 | 0.0312 | 6/0/0 | 0.0312 |" in text
-    assert "| pytorch | 3.00 |" in text
+    assert "| flax | 1.00 | 6/6 | 6/0/0 | 0.0312 | 6/0/0 | 0.0312 |" in text
+    assert "| pytorch | 3.00 | 0/6 |" in text
     assert (tmp_path / "res" / "plots" / "cd_lstm.png").stat().st_size > 1000
     updated = page.read_text()
     assert updated.startswith("# Title\n\nkeep me\n\n" + BEGIN) and "STALE TEXT" not in updated

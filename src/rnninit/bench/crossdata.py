@@ -13,6 +13,9 @@ Only complete problems count: every compared start has at least ``min_seeds`` se
 * **Wilcoxon signed-rank test** (scipy, two-sided, zero differences dropped) of A against B
   over the problems of a workload, on the per-problem medians (oriented so that higher is
   better). With n problems the smallest possible p is ``2 / 2^n`` (0.0625 for n = 5).
+* **First or tied**: on how many problems a start is first, or ties the first (the start with
+  the best median) by the rule above: the "first, or within the seed spread of the first" of
+  issue 21.
 * **Average ranks** over problems (rank 1 the best, ties averaged) and the
   **critical-difference diagram** of aeon (``aeon.visualisation.plot_critical_difference``:
   cliques from pairwise one-sided Wilcoxon tests, Holm-corrected, alpha 0.1) over every
@@ -42,6 +45,7 @@ __all__ = [
     "END",
     "Problem",
     "compare",
+    "first_or_tied",
     "problems",
     "wilcoxon_p",
     "write_crossdata",
@@ -202,6 +206,22 @@ def compare(probs: Sequence[Problem], a: str, b: str) -> tuple[int, int, int, fl
     return outcomes.count("win"), outcomes.count("tie"), outcomes.count("loss"), p_value
 
 
+def first_or_tied(probs: Sequence[Problem], start: str, starts: Sequence[str]) -> int:
+    """On how many of ``probs`` the start ``start`` is first among ``starts`` or ties the first
+    (:meth:`Problem.outcome`; the first is the best median, the earliest of ``starts`` on a tie).
+
+    >>> probs = [Problem("fc-Lynx", "lstm", 32, "mase", {"a": (0.5, 0.6, 0.7),
+    ...          "b": (0.62, 0.65, 0.68), "c": (0.9, 1.0, 1.1)})]
+    >>> [first_or_tied(probs, s, "abc") for s in "abc"]
+    [1, 1, 0]
+    """
+    count = 0
+    for p in probs:
+        first = max(starts, key=p.score)
+        count += p.outcome(start, first) != "loss"
+    return count
+
+
 def _ranks(probs: Sequence[Problem], starts: Sequence[str]) -> dict[str, float]:
     from scipy.stats import rankdata
 
@@ -238,12 +258,13 @@ def _medians_table(probs: Sequence[Problem], starts: Sequence[str]) -> list[str]
 
 def _wtl_table(probs: Sequence[Problem], starts: Sequence[str]) -> list[str]:
     lines = [
-        "| start | mean rank | W/T/L vs pytorch | p vs pytorch | W/T/L vs auto | p vs auto |",
-        "|---|---|---|---|---|---|",
+        "| start | mean rank | first or tied | W/T/L vs pytorch | p vs pytorch | W/T/L vs auto "
+        "| p vs auto |",
+        "|---|---|---|---|---|---|---|",
     ]
     ranks = _ranks(probs, starts)
     for s in sorted(starts, key=lambda s: ranks[s]):
-        row = [s, f"{ranks[s]:.2f}"]
+        row = [s, f"{ranks[s]:.2f}", f"{first_or_tied(probs, s, starts)}/{len(probs)}"]
         for ref in ("pytorch", "auto"):
             if ref not in starts or s == ref:
                 row += ["", ""]
