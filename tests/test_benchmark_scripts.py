@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 
 from rnninit.bench.config import RunConfig
+from rnninit.bench.realdata_sweep import realdata_sweep
 from rnninit.bench.runner import run_config
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -24,7 +25,8 @@ def scripts() -> dict[str, ModuleType]:
     mp = pytest.MonkeyPatch()
     mp.syspath_prepend(str(BENCHMARKS))
     try:
-        return {n: importlib.import_module(n) for n in ("ablation", "evidence", "_sweep_cli")}
+        names = ("ablation", "evidence", "_sweep_cli", "forecast_null")
+        return {n: importlib.import_module(n) for n in names}
     finally:
         mp.undo()
 
@@ -171,3 +173,38 @@ def test_update_doc_rewrites_only_between_the_markers(
         with pytest.raises(ValueError, match="has no ablation-table block"):
             ablation.update_doc(str(doc), "| a |")
         assert doc.read_text() == broken  # left as it was
+
+
+def test_forecast_null_runs_auto_on_every_series_with_seven_groups_of_five_seeds(
+    scripts: dict[str, ModuleType],
+) -> None:
+    null = scripts["forecast_null"]
+    for cell in ("lstm", "gru"):
+        todo = null._configs(cell)
+        assert {c.scheme for c in todo} == {"auto"} and {c.cell for c in todo} == {cell}
+        assert len({c.task for c in todo}) == 5 and len({c.id for c in todo}) == len(todo)
+        assert sorted({c.seed for c in todo}) == list(range(35))
+        # seeds 0-4 are the sweep's own runs of auto: the same ids
+        sweep = {c.id for c in realdata_sweep("c" if cell == "lstm" else "d") if c.scheme == "auto"}
+        assert {c.id for c in todo if c.seed < 5} <= sweep
+
+
+def test_forecast_null_analysis_counts_each_seed_group_as_a_start(
+    scripts: dict[str, ModuleType], tmp_path: Path
+) -> None:
+    null = scripts["forecast_null"]
+    lines = []
+    for task in ("fc-Lynx", "fc-PBS"):
+        for seed in range(35):
+            # group 2 (seeds 10-14) far ahead on Lynx, every group equal on PBS
+            value = 0.5 if task == "fc-PBS" else (0.2 if seed // 5 == 2 else 0.9 + seed / 1000)
+            config = {"task": task, "cell": "lstm", "seed": seed, "scheme": "auto"}
+            lines.append(json.dumps({"id": f"{task}{seed}", "config": config,
+                                     "final": {"test_mase": value}}))  # fmt: skip
+    (tmp_path / "results.jsonl").write_text("\n".join(lines) + "\n")
+    text = null.analyse(tmp_path)
+    assert "| auto#2 | 2/2 |" in text
+    assert "| auto#0 | 1/2 |" in text and "| auto#6 | 1/2 |" in text
+    assert "Groups first or tied on every problem: 1 of 7." in text
+    (tmp_path / "results.jsonl").write_text("\n".join(lines[:-1]) + "\n")  # PBS incomplete
+    assert "Problems: 1 (Lynx lstm)" in null.analyse(tmp_path)

@@ -40,6 +40,8 @@ REPO_FILES = (
     "benchmarks/results/*/CROSSDATA.md",
     "benchmarks/results/*/results.jsonl",
     "benchmarks/results/*/plots/*.png",
+    "benchmarks/results/*/NULL.md",
+    "benchmarks/results/forecast_versions/*/CROSSDATA.md",
 )
 
 #: KaTeX's files the site loads (globs relative to its ``dist`` folder), published under
