@@ -42,6 +42,7 @@ REPO_FILES = (
     "benchmarks/results/*/plots/*.png",
     "benchmarks/results/*/NULL.md",
     "benchmarks/results/forecast_versions/*/CROSSDATA.md",
+    "benchmarks/results/forecast_versions/*/plots/*.png",
 )
 
 #: KaTeX's files the site loads (globs relative to its ``dist`` folder), published under

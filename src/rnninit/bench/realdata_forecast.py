@@ -21,8 +21,8 @@ lowest long before the end, so the ranking measured overfitting as much as the s
 The head starts at zero (the fourth version): the untrained model of every start is the naive
 forecast, and what the starts change is how training moves away from it. With the head's
 random start (the third version), a series on which training does not beat the naive forecast
-(PBS: 69 of 70 runs chose the first evaluation, step 10) ranked the starts by how far the random
-head's output happened to be from 0 at step 10, not by training.
+(PBS: 63 of 70 runs chose step 10 or 20, 52 the first evaluation) ranked the starts by how far
+the random head's output happened to be from 0 there, not by training.
 
 Inputs are taken **relative to the window's last value**, in units of the training part's
 one-step change ``s`` (the standard deviation of ``y_t - y_{t-1}`` over the training part):
