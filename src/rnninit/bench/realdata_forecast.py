@@ -118,7 +118,6 @@ class ForecastData:
     period: int
     width: int
     step: float  # standard deviation of the training part's one-step changes
-    n_fit: int = 0  # the fitting part: the first n_fit values (0: the whole training part)
 
     @property
     def train(self) -> torch.Tensor:
@@ -144,17 +143,27 @@ class ForecastData:
         return inputs, targets, last
 
     @property
+    def n_fit(self) -> int:
+        """Length of the fitting part: the training part before its validation part."""
+        return fit_size(self.n_train)
+
+    @property
     def fit(self) -> torch.Tensor:
-        """The fitting part (the training part before the validation part), original scale."""
-        return self.values[: self.n_fit or self.n_train]
+        """The fitting part, original scale."""
+        return self.values[: self.n_fit]
 
     def fit_windows(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """:meth:`relative` windows whose targets lie in the fitting part."""
         return self.relative(self.fit)
 
     def valid_windows(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """:meth:`relative` rolling-origin windows whose targets are the validation points."""
-        return self.relative(self.values[self.fit.numel() - self.width : self.n_train])
+        """:meth:`relative` rolling-origin windows whose targets are the validation points.
+
+        >>> d = load_forecast("Airline")
+        >>> tuple(d.fit_windows()[0].shape), tuple(d.valid_windows()[0].shape)
+        ((68, 24, 1), (23, 24, 1))
+        """
+        return self.relative(self.values[self.n_fit - self.width : self.n_train])
 
     def test_windows(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """:meth:`relative` rolling-origin windows whose targets are the test points."""
@@ -215,7 +224,7 @@ def load_forecast(name: str) -> ForecastData:
     n_train, width = split_sizes(values.numel())
     train = values[:n_train]
     step = float((train[1:] - train[:-1]).std())
-    return ForecastData(name, values, n_train, meta.period, width, step, fit_size(n_train))
+    return ForecastData(name, values, n_train, meta.period, width, step)
 
 
 class ForecastModel(nn.Module):

@@ -258,7 +258,7 @@ def _forecast(config: RunConfig) -> tuple[dict[str, Any], nn.Module, _Step, _Eva
     xv, _, last_v = data.valid_windows()
     xt, _, last = data.test_windows()
     actual = data.values[data.n_train :]
-    actual_v = data.values[data.fit.numel() : data.n_train]
+    actual_v = data.values[data.n_fit : data.n_train]
     g_data = torch.Generator().manual_seed(seed_of("train-data", config.seed))
     g_cal = torch.Generator().manual_seed(seed_of("calibration", config.seed))
 
