@@ -397,9 +397,9 @@ def auto_init_(
     $[2, T_{\max}]$: ``"log"`` (log-uniform, the default) or ``"uniform"`` (chrono's).
     ``targets`` says where the task's targets are (:data:`TARGETS`): ``"end"`` (default: one
     target after the sequence or a long delay) keeps the chrono keep-gate timescales;
-    ``"every_step"`` (language modelling, sequence labelling) sets every gate bias to 0
-    (timescale 2, as Flax) and needs no ``horizon``; the input calibration and the orthogonal
-    recurrent blocks are the same in both.
+    ``"every_step"`` (language modelling, sequence labelling, one-step forecasting) sets every
+    gate bias to 0 (timescale 2, as Flax) and needs no ``horizon``; the input calibration and
+    the orthogonal recurrent blocks are the same in both.
 
     Raises:
         CalibrationError: bad data (empty, NaN/inf, a forward that fails on it, wrong lengths),
