@@ -206,6 +206,14 @@ def plot_selection(entries: Sequence[Entry], title: str, path: Path) -> Path:
     evaluation; on the right, each seed's reported test error as a dot at the step its
     validation error chose (``selected_step``). A dashed line at 1: the in-sample (seasonal)
     naive forecast's error.
+
+    >>> import tempfile
+    >>> rec = {"evals": {"step": [10, 20, 30], "valid_mase": [0.9, 0.7, 0.8],
+    ...                  "test_mase": [1.0, 0.8, 0.9]}, "selected_step": 20,
+    ...        "final": {"test_mase": 0.8}}
+    >>> e = Entry("fc-Lynx", 22, "lstm", "auto", "zeros", (rec,))
+    >>> plot_selection([e], "Lynx", Path(tempfile.mkdtemp()) / "s.png").stat().st_size > 1000
+    True
     """
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.2), sharex=True)
