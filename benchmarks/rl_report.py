@@ -21,6 +21,7 @@ Per task and start, over the seeds:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import statistics
@@ -66,9 +67,8 @@ def steps_to(run: dict[str, Any], threshold: float) -> int | None:
 
 def random_play(task: str, episodes: int = 200) -> float:
     sys.path.insert(0, str(Path(__file__).parent))
-    from rl import TASKS, _wrap  # the sweep's own environments
-
     import gymnasium as gym
+    from rl import TASKS, _wrap  # the sweep's own environments
 
     env = _wrap(gym.make(TASKS[task][0]))
     env.action_space.seed(0)
@@ -110,7 +110,7 @@ def curves(runs: list[dict[str, Any]], task: str, starts: list[str], path: Path)
                     e[(e[:, 0] > a) & (e[:, 0] <= b), 1].mean()
                     if ((e[:, 0] > a) & (e[:, 0] <= b)).any()
                     else np.nan
-                    for a, b in zip(edges[:-1], edges[1:], strict=True)
+                    for a, b in itertools.pairwise(edges)
                 ]
             )
         y = np.nanmedian(np.array(ys), axis=0)
