@@ -292,3 +292,23 @@ def test_auto_on_image_observations() -> None:
     bf = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach()[H : 2 * H]
     # horizon 6, reach 3: timescales on [2, 18], b_f = log(tau - 1) in [0, log 17]
     assert bool((bf >= -1e-6).all()) and float(bf.max()) <= math.log(17) + 1e-5
+
+
+def test_predict_without_state_starts_from_the_learned_state() -> None:
+    env = make_vec_env(lambda: FixedLength(BOX, 5), n_envs=3, seed=0)
+    agent = RecurrentPPO(
+        LearnedStateMlpLstmPolicy, env, policy_kwargs={"lstm_hidden_size": H}, seed=0
+    )
+    policy = agent.policy
+    with torch.no_grad():
+        policy.initial_state_actor.h0.fill_(0.3)
+        policy.initial_state_actor.c0.fill_(-0.7)
+    obs = env.reset()
+    _, (h, c) = agent.predict(obs, deterministic=True)
+    with torch.no_grad():
+        x = policy.extract_features(policy.obs_to_tensor(obs)[0])
+        _, (h_ref, c_ref) = policy.lstm_actor(
+            x.unsqueeze(0), (torch.full((1, 3, H), 0.3), torch.full((1, 3, H), -0.7))
+        )
+    np.testing.assert_allclose(h, h_ref.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(c, c_ref.numpy(), rtol=1e-5, atol=1e-6)

@@ -379,6 +379,25 @@ class _LearnedStateMixin:
         out = torch.flatten(torch.cat(outs).transpose(0, 1), start_dim=0, end_dim=1)
         return out, (h, c)
 
+    def predict(
+        self,
+        observation: Any,
+        state: tuple[np.ndarray, ...] | None = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
+        """sb3-contrib's ``predict``; without ``state`` and ``episode_start`` a new episode
+        starts (from the learned state; sb3-contrib would carry zeros as a mid-episode state)."""
+        policy: Any = self
+        if state is None and episode_start is None:
+            obs, _ = policy.obs_to_tensor(observation)
+            first = next(iter(obs.values())) if isinstance(obs, dict) else obs
+            episode_start = np.ones(first.shape[0], dtype=bool)
+        out: tuple[np.ndarray, tuple[np.ndarray, ...] | None] = RecurrentActorCriticPolicy.predict(
+            policy, observation, state, episode_start, deterministic
+        )
+        return out
+
 
 def _learned_init(base: Any) -> Any:
     """A learned-state policy's ``__init__``: ``base``'s, then the states, then the optimizer."""
