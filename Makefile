@@ -121,13 +121,14 @@ wheel: $(STAMP)
 	PYTHON=$(BIN)/python bash scripts/check_wheel.sh
 
 # The `lightning` extra and the libraries its callback is tested against (issue 29), pinned, at
-# tiny sizes in tests/test_lightning*.py and docs/integrations.md: pytorch-forecasting (DeepAR,
-# RecurrentNetwork; lightning), GluonTS (DeepAR; lightning), darts (RNNModel, BlockRNNModel;
-# pytorch_lightning). Resolved together with the `realdata` extra (aeon and darts share numba,
-# GluonTS needs pandas < 3); torch stays 2.13.0 (constraint file), checked after. About 40 s.
+# tiny sizes in tests/test_lightning*.py, tests/test_neuralforecast_cells.py and
+# docs/integrations.md: pytorch-forecasting (DeepAR, RecurrentNetwork; lightning), GluonTS
+# (DeepAR; lightning), darts (RNNModel, BlockRNNModel; pytorch_lightning), neuralforecast (LSTM,
+# DilatedRNN's cells; pytorch_lightning; it pulls in ray, about 70 MB). Resolved together with the `realdata` extra (aeon and darts share numba,
+# GluonTS needs pandas < 3); torch stays 2.13.0 (constraint file), checked after. About 80 s.
 .PHONY: setup-libs
 LIBS := "lightning==2.6.6" "pytorch-lightning==2.6.6" "pytorch-forecasting==1.8.0" \
-	"gluonts[torch]==0.17.0" "darts[torch]==0.48.1"
+	"gluonts[torch]==0.17.0" "darts[torch]==0.48.1" "neuralforecast==3.3.0"
 
 setup-libs: $(LIBS_STAMP)
 

@@ -247,3 +247,37 @@ def test_darts_block_rnn_model_gets_auto_through_its_training_step(
     model.fit(_darts_series())
     assert probe.kind == "LSTM" and cb.applied
     _auto_forget_rows(probe, horizon_max=10)  # the input chunk: 10 steps
+
+
+# --- neuralforecast -------------------------------------------------------------------------------
+
+
+def test_neuralforecast_lstm_through_the_wrappers_deep_copy(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("neuralforecast")
+    import pandas as pd
+    from neuralforecast import NeuralForecast
+    from neuralforecast.models import LSTM
+
+    monkeypatch.chdir(tmp_path)
+    df = pd.DataFrame(
+        {
+            "unique_id": "a",
+            "ds": pd.date_range("2020-01-01", periods=120, freq="D"),
+            "y": np.sin(np.arange(120) / 5),
+        }
+    )
+    model = LSTM(
+        h=12,
+        input_size=24,
+        encoder_hidden_size=H,
+        max_steps=2,
+        callbacks=[RnnInit("auto", generator=0), Probe(lambda m: m.hist_encoder)],
+        **{k: v for k, v in _quiet(tmp_path).items() if k != "default_root_dir"},
+    )
+    nf = NeuralForecast(models=[model], freq="D")
+    nf.fit(df)
+    cb, probe = nf.models[0].trainer_kwargs["callbacks"]  # the wrapper trained a deep copy
+    assert isinstance(cb, RnnInit) and cb.applied and probe.kind == "LSTM"
+    _auto_forget_rows(probe, horizon_max=24)  # the input window: 24 steps
