@@ -19,6 +19,8 @@ once, in place under ``torch.no_grad()`` on the Parameters the optimizer already
 :func:`rnninit.init_`: atomic, typed errors). For ``"auto"`` it first draws ``batches``
 batches from the trainer's training loader (moved to the module's device by the trainer's
 own transfer hooks) and calibrates on them (``data=`` of :func:`rnninit.auto.auto_init_`).
+Drawing them starts one more pass over the loader: a shuffling loader draws that pass's order
+from torch's global RNG, so the training order differs from a run without the callback.
 
 **Never again on resume.** Its state (``applied``, the step) is saved in every checkpoint
 (``state_dict``); when fitting resumes from a checkpoint in which it had applied, or at any
@@ -138,8 +140,8 @@ def _validate(scheme: object, overrides: dict[str, Any]) -> None:
     constants = {k: v for k, v in overrides.items() if k in AUTO_PARAMS}
     rest = {k: v for k, v in overrides.items() if k not in AUTO_PARAMS}
     recipe(KEEP, **rest)  # the overrides applied after the calibration
-    probe = nn.LSTM(1, 1)  # auto's constants checked without data (a horizon stands in)
-    init_(probe, AUTO, **{"horizon": 10.0, **constants})
+    probe = nn.LSTM(1, 1)  # auto's constants checked without data (a long horizon stands in)
+    init_(probe, AUTO, **{"horizon": 1e4, **constants})
 
 
 @contextlib.contextmanager
