@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev,cells]"
+	$(BIN)/pip install --quiet -e ".[dev,cells,sb3]"
 	touch $(STAMP)
 
 # `make bench` needs only torch and the `bench` extra, not the development tools of `setup`

@@ -182,7 +182,7 @@ def collect_rollout(
     try:
         with torch.no_grad():
             for _ in range(steps):
-                obs_t, _ = policy.obs_to_tensor(obs)
+                obs_t, _ = policy.obs_to_tensor(obs)  # type: ignore[arg-type]
                 feats = policy.extract_features(obs_t)
                 pi, vf = (feats, feats) if shared else feats
                 for i in range(n):
@@ -190,11 +190,11 @@ def collect_rollout(
                     vf_seg[i].append(vf[i].detach().float().cpu())
                 actions = np.stack([venv.action_space.sample() for _ in range(n)])
                 obs, _, dones, _ = venv.step(actions)
-                for i in np.flatnonzero(dones):
-                    complete.append(len(pi_seg[i]))
-                    pi_done.append(torch.stack(pi_seg[i]))
-                    vf_done.append(torch.stack(vf_seg[i]))
-                    pi_seg[i], vf_seg[i] = [], []
+                for j in np.flatnonzero(dones).tolist():
+                    complete.append(len(pi_seg[j]))
+                    pi_done.append(torch.stack(pi_seg[j]))
+                    vf_done.append(torch.stack(vf_seg[j]))
+                    pi_seg[j], vf_seg[j] = [], []
     finally:
         policy.set_training_mode(was_training)
     pi_done += [torch.stack(s) for s in pi_seg if s]
@@ -306,7 +306,7 @@ def init_agent_(
         overrides["horizon"] = float(_horizon(rollout))
     init_(pair, "auto", data=rollout.packed(), generator=gen, **overrides)
     if own_env and isinstance(agent, BaseAlgorithm):
-        agent._last_obs = None  # type: ignore[assignment]  # learn() resets the stepped env
+        agent._last_obs = None  # learn() resets the stepped env
     return agent
 
 
@@ -335,7 +335,7 @@ class _LearnedStateMixin:
     lstm_actor: nn.LSTM
     lstm_critic: nn.LSTM | None
 
-    def _add_initial_states(self, initial_state: object, lr_schedule: Any) -> None:
+    def _add_initial_states(self, initial_state: Any, lr_schedule: Any) -> None:
         policy: Any = self
         if isinstance(initial_state, str) and initial_state not in ("learned", "learned_noisy"):
             raise UnknownNameError("initial_state", initial_state, ("learned", "learned_noisy"))
@@ -350,7 +350,7 @@ class _LearnedStateMixin:
             policy.parameters(), lr=lr_schedule(1), **policy.optimizer_kwargs
         )
 
-    def _process_sequence(  # type: ignore[override]
+    def _process_sequence(
         self,
         features: torch.Tensor,
         lstm_states: tuple[torch.Tensor, torch.Tensor],
@@ -379,13 +379,30 @@ class _LearnedStateMixin:
         out = torch.flatten(torch.cat(outs).transpose(0, 1), start_dim=0, end_dim=1)
         return out, (h, c)
 
+    def predict(
+        self,
+        observation: Any,
+        state: tuple[np.ndarray, ...] | None = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
+        """sb3-contrib's ``predict``; without ``state`` and ``episode_start`` a new episode
+        starts (from the learned state; sb3-contrib would carry zeros as a mid-episode state)."""
+        policy: Any = self
+        if state is None and episode_start is None:
+            obs, _ = policy.obs_to_tensor(observation)
+            first = next(iter(obs.values())) if isinstance(obs, dict) else obs
+            episode_start = np.ones(first.shape[0], dtype=bool)
+        out: tuple[np.ndarray, tuple[np.ndarray, ...] | None] = RecurrentActorCriticPolicy.predict(
+            policy, observation, state, episode_start, deterministic
+        )
+        return out
+
 
 def _learned_init(base: Any) -> Any:
-    """The ``__init__`` of a learned-state policy: ``base``'s, then the states, then the optimizer."""
+    """A learned-state policy's ``__init__``: ``base``'s, then the states, then the optimizer."""
 
-    def __init__(  # noqa: N807
-        self: Any, *args: Any, initial_state: object = "learned", **kwargs: Any
-    ) -> None:
+    def __init__(self: Any, *args: Any, initial_state: object = "learned", **kwargs: Any) -> None:
         base.__init__(self, *args, **kwargs)
         lr_schedule = kwargs.get("lr_schedule", args[2] if len(args) > 2 else None)
         self._add_initial_states(initial_state, lr_schedule)
@@ -393,7 +410,8 @@ def _learned_init(base: Any) -> Any:
     return __init__
 
 
-class LearnedStateMlpLstmPolicy(_LearnedStateMixin, RecurrentActorCriticPolicy):
+# the mixin's _process_sequence is a method (it reads the policy's states), sb3's a staticmethod
+class LearnedStateMlpLstmPolicy(_LearnedStateMixin, RecurrentActorCriticPolicy):  # type: ignore[misc]
     """sb3-contrib's ``MlpLstmPolicy`` whose LSTMs start each episode from a learned state.
 
     ``policy_kwargs={"initial_state": "learned"}`` (the default) or
@@ -413,7 +431,7 @@ class LearnedStateMlpLstmPolicy(_LearnedStateMixin, RecurrentActorCriticPolicy):
     __init__ = _learned_init(RecurrentActorCriticPolicy)
 
 
-class LearnedStateCnnLstmPolicy(_LearnedStateMixin, RecurrentActorCriticCnnPolicy):
+class LearnedStateCnnLstmPolicy(_LearnedStateMixin, RecurrentActorCriticCnnPolicy):  # type: ignore[misc]
     """sb3-contrib's ``CnnLstmPolicy`` with learned initial states (see
     :class:`LearnedStateMlpLstmPolicy`).
 
@@ -424,7 +442,9 @@ class LearnedStateCnnLstmPolicy(_LearnedStateMixin, RecurrentActorCriticCnnPolic
     __init__ = _learned_init(RecurrentActorCriticCnnPolicy)
 
 
-class LearnedStateMultiInputLstmPolicy(_LearnedStateMixin, RecurrentMultiInputActorCriticPolicy):
+class LearnedStateMultiInputLstmPolicy(  # type: ignore[misc]
+    _LearnedStateMixin, RecurrentMultiInputActorCriticPolicy
+):
     """sb3-contrib's ``MultiInputLstmPolicy`` with learned initial states (see
     :class:`LearnedStateMlpLstmPolicy`).
 

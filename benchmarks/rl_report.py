@@ -1,0 +1,264 @@
+"""The report of the recurrent-RL sweep (benchmarks/rl.py): RL.md, learning curves, CD diagram.
+
+    python benchmarks/rl_report.py benchmarks/results/rl
+
+Per task and start, over the seeds:
+
+* **final return**: the mean return of the last 200 episodes of a run (all 8 environments);
+  the median over seeds and the seed spread (MAD, median absolute deviation);
+* **steps to threshold**: the first step at which the mean of the trailing 100 episodes reaches
+  the task's threshold, the midpoint between random play's mean return (200 episodes of
+  uniformly random actions) and the best start's median final return; a run that never
+  reaches it counts as the budget (shown ``>N`` when the median is censored);
+* **win/tie/loss** of each start against the library's (PyTorch's default): a tie when the two
+  medians differ by at most the larger seed spread (the rule of docs/realdata.md), and the
+  two-sided Wilcoxon signed-rank test over the tasks' medians (n = 5 tasks: the smallest
+  possible p is 0.0625); **first or tied**: on how many tasks a start is first or within the
+  seed spread of the first;
+* the critical-difference diagram of aeon over the tasks (as docs/realdata.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnninit.bench.crossdata import Problem, compare, first_or_tied
+
+LAST = 200  # episodes averaged for the final return
+WINDOW = 100  # trailing episodes for steps-to-threshold
+MAIN = [
+    "library",
+    "cleanrl",
+    "chrono",
+    "orthogonal",
+    "flax",
+    "auto",
+    "auto_every_step",
+    "auto_learned_state",
+]
+
+
+def load(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted((folder / "runs").glob("*.json"))]
+
+
+def final_return(run: dict[str, Any]) -> float:
+    return float(np.mean([r for _, r in run["episodes"][-LAST:]]))
+
+
+def steps_to(run: dict[str, Any], threshold: float) -> int | None:
+    eps = run["episodes"]
+    rets = np.array([r for _, r in eps])
+    for i in range(WINDOW, len(eps) + 1):
+        if rets[i - WINDOW : i].mean() >= threshold:
+            return int(eps[i - 1][0])
+    return None
+
+
+def random_play(task: str, episodes: int = 200) -> float:
+    sys.path.insert(0, str(Path(__file__).parent))
+    import gymnasium as gym
+    from rl import TASKS, _wrap  # the sweep's own environments
+
+    env = _wrap(gym.make(TASKS[task][0]))
+    env.action_space.seed(0)
+    total = []
+    for k in range(episodes):
+        env.reset(seed=k)
+        done, ret = False, 0.0
+        while not done:
+            _, r, term, trunc, _ = env.step(env.action_space.sample())
+            ret += float(r)
+            done = term or trunc
+        total.append(ret)
+    return float(np.mean(total))
+
+
+def _mad(vals: list[float]) -> float:
+    med = statistics.median(vals)
+    return float(statistics.median(abs(v - med) for v in vals))
+
+
+def curves(runs: list[dict[str, Any]], task: str, starts: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for start in starts:
+        rs = [r for r in runs if r["task"] == task and r["start"] == start]
+        if not rs:
+            continue
+        budget = rs[0]["steps"]
+        edges = np.arange(0, budget + 1, 4096)
+        ys = []
+        for r in rs:
+            e = np.array(r["episodes"])
+            ys.append(
+                [
+                    e[(e[:, 0] > a) & (e[:, 0] <= b), 1].mean()
+                    if ((e[:, 0] > a) & (e[:, 0] <= b)).any()
+                    else np.nan
+                    for a, b in itertools.pairwise(edges)
+                ]
+            )
+        y = np.nanmedian(np.array(ys), axis=0)
+        style = "-" if start.startswith("auto") else "--"
+        ax.plot(edges[1:], y, style, label=f"{start} ({len(rs)})")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("episode return (median over seeds)")
+    ax.set_title(f"RecurrentPPO, {task}")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def cd_diagram(probs: list[Problem], starts: list[str], path: Path) -> bool:
+    try:
+        from aeon.visualisation import plot_critical_difference
+    except ImportError:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scores = np.array([[p.score(s) for s in starts] for p in probs], dtype=float)
+    fig, _ = plot_critical_difference(scores, list(starts), lower_better=False, alpha=0.1)
+    fig.savefig(path, bbox_inches="tight", dpi=120)
+    plt.close(fig)
+    return True
+
+
+def report(folder: Path, min_seeds: int = 5) -> Path:
+    runs = load(folder)
+    by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in runs:
+        by[(r["task"], r["start"])].append(r)
+    tasks = list(dict.fromkeys(r["task"] for r in runs))
+    starts_all = list(dict.fromkeys(r["start"] for r in runs))
+    main = [s for s in MAIN if s in starts_all]
+    extra = [s for s in starts_all if s not in MAIN]
+    seconds = sum(r["init_seconds"] + r["train_seconds"] for r in runs)
+    lines = [
+        "# Recurrent RL: RecurrentPPO on POPGym, only the start differing",
+        "",
+        f"{len(runs)} runs, {seconds / 3600:.1f} h of wall time on one torch thread each "
+        "(2 workers on a shared 2-core CPU). Command: `OMP_NUM_THREADS=1 python "
+        "benchmarks/rl.py --ablation --worker-id a` (and `b`), then "
+        "`python benchmarks/rl_report.py benchmarks/results/rl`.",
+        "",
+    ]
+    if runs:
+        v = runs[0]["versions"]
+        lines += [
+            "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ". Setting: "
+            f"`MlpLstmPolicy`, LSTM {runs[0]['lstm_hidden_size']}, {runs[0]['n_envs']} "
+            f"environments, RecurrentPPO defaults but {runs[0]['ppo_kwargs']}; "
+            f"{runs[0]['steps']} steps per run.",
+            "",
+        ]
+    probs: list[Problem] = []
+    for task in tasks:
+        rand = random_play(task)
+        med = {
+            s: statistics.median(final_return(r) for r in by[(task, s)])
+            for s in starts_all
+            if by[(task, s)]
+        }
+        thr = (rand + max(med.values())) / 2
+        lines += [
+            f"## {task}",
+            "",
+            f"Random play: {rand:.3f}. Threshold: {thr:.3f}.",
+            "",
+            "| start | seeds | final return, median (MAD) | steps to threshold, median | reached |",
+            "|---|---|---|---|---|",
+        ]
+        values: dict[str, tuple[float, ...]] = {}
+        for s in main + extra:
+            rs = by.get((task, s), [])
+            if not rs:
+                continue
+            fin = [final_return(r) for r in rs]
+            hit = [steps_to(r, thr) for r in rs]
+            budget = rs[0]["steps"]
+            st = statistics.median([budget + 1 if h is None else h for h in hit])
+            st_txt = f">{budget}" if st > budget else f"{st:.0f}"
+            lines.append(
+                f"| {s} | {len(rs)} | {statistics.median(fin):.3f} ({_mad(fin):.3f}) | "
+                f"{st_txt} | {sum(h is not None for h in hit)}/{len(rs)} |"
+            )
+            if len(rs) >= min_seeds:
+                values[s] = tuple(fin)
+        lines += ["", f"![learning curves, {task}](plots/curves_{task}.png)", ""]
+        curves(runs, task, main + extra, folder / "plots" / f"curves_{task}.png")
+        if all(s in values for s in main):
+            probs.append(Problem(f"rl-{task}", "lstm", 64, "return", values))
+    lines += ["## Across tasks", ""]
+    if len(probs) < 2:
+        lines += [f"Fewer than 2 tasks have every main start on {min_seeds} seeds yet.", ""]
+    else:
+        common = [s for s in main + extra if all(s in p.values for p in probs)]
+        lines += [
+            f"{len(probs)} tasks with every start on {min_seeds}+ seeds.",
+            "",
+            "| start | W/T/L vs library | Wilcoxon p | first or tied | mean rank |",
+            "|---|---|---|---|---|",
+        ]
+        ranks = _mean_ranks(probs, common)
+        for s in common:
+            w, t, l_, p = compare(probs, s, "library") if s != "library" else (0, 0, 0, math.nan)
+            ft = first_or_tied(probs, s, common)
+            wtl = "" if s == "library" else f"{w}/{t}/{l_}"
+            ptxt = "" if s == "library" or math.isnan(p) else f"{p:.3f}"
+            lines.append(f"| {s} | {wtl} | {ptxt} | {ft}/{len(probs)} | {ranks[s]:.2f} |")
+        lines.append("")
+        if cd_diagram(probs, common, folder / "plots" / "cd_rl.png"):
+            lines += [
+                "![critical-difference diagram](plots/cd_rl.png)",
+                "",
+                "Critical-difference diagram (aeon): average rank over the tasks (rank 1 the "
+                "best); a bar joins starts that pairwise Wilcoxon tests (Holm, alpha 0.1) do "
+                "not tell apart.",
+                "",
+            ]
+    out = folder / "RL.md"
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def _mean_ranks(probs: list[Problem], starts: list[str]) -> dict[str, float]:
+    from scipy.stats import rankdata
+
+    total = defaultdict(float)
+    for p in probs:
+        for s, r in zip(starts, rankdata([-p.score(s) for s in starts]), strict=True):
+            total[s] += float(r)
+    return {s: total[s] / len(probs) for s in starts}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", type=Path, nargs="?", default=Path("benchmarks/results/rl"))
+    ap.add_argument("--min-seeds", type=int, default=5)
+    args = ap.parse_args(argv)
+    print(report(args.folder, args.min_seeds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
