@@ -124,8 +124,9 @@ wheel: $(STAMP)
 # tiny sizes in tests/test_lightning*.py, tests/test_neuralforecast_cells.py and
 # docs/integrations.md: pytorch-forecasting (DeepAR, RecurrentNetwork; lightning), GluonTS
 # (DeepAR; lightning), darts (RNNModel, BlockRNNModel; pytorch_lightning), neuralforecast (LSTM,
-# DilatedRNN's cells; pytorch_lightning; it pulls in ray, about 70 MB). Resolved together with the `realdata` extra (aeon and darts share numba,
-# GluonTS needs pandas < 3); torch stays 2.13.0 (constraint file), checked after. About 80 s.
+# DilatedRNN's cells; pytorch_lightning; it pulls in ray, about 70 MB). Resolved together with
+# the `sb3` and `realdata` extras (aeon and darts share numba, GluonTS needs pandas < 3); torch
+# stays 2.13.0 (a constraint file), checked after. About 80 s.
 .PHONY: setup-libs
 LIBS := "lightning==2.6.6" "pytorch-lightning==2.6.6" "pytorch-forecasting==1.8.0" \
 	"gluonts[torch]==0.17.0" "darts[torch]==0.48.1" "neuralforecast==3.3.0"
@@ -134,6 +135,6 @@ setup-libs: $(LIBS_STAMP)
 
 $(LIBS_STAMP): $(STAMP) $(REALDATA_STAMP)
 	echo "torch==2.13.0" > $(VENV)/torch-constraint.txt
-	$(BIN)/pip install --quiet -c $(VENV)/torch-constraint.txt -e ".[dev,cells,lightning,realdata]" $(LIBS)
+	$(BIN)/pip install --quiet -c $(VENV)/torch-constraint.txt -e ".[dev,cells,sb3,lightning,realdata]" $(LIBS)
 	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 	touch $(LIBS_STAMP)
