@@ -5,6 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.rnninit-installed
 REALDATA_STAMP := $(VENV)/.rnninit-realdata-installed
+LIBS_STAMP := $(VENV)/.rnninit-libs-installed
 
 .PHONY: setup bench demo test lint typecheck unit docs mutation clean
 
@@ -46,7 +47,7 @@ typecheck: $(STAMP)
 # the test suite (tests/test_docs_examples.py runs every Python block of README.md and
 # docs/*.md, in page order, with Sybil) and every >>> example in src/ (doctests); the real-data
 # tasks' doctests and tests read aeon's and the KJV package's data (`realdata`)
-unit: $(STAMP) $(REALDATA_STAMP)
+unit: $(STAMP) $(REALDATA_STAMP) $(LIBS_STAMP)
 	KERAS_BACKEND=torch $(BIN)/pytest -n 2 -q --doctest-modules tests src/rnninit
 
 DOCS_STAMP := $(VENV)/.rnninit-docs-installed
@@ -118,3 +119,22 @@ $(REALDATA_STAMP): $(STAMP)
 # torch 2.13.0 and run scripts/wheel_smoke.py there (about 2 minutes, mostly installing torch).
 wheel: $(STAMP)
 	PYTHON=$(BIN)/python bash scripts/check_wheel.sh
+
+# The `lightning` extra and the libraries its callback is tested against (issue 29), pinned, at
+# tiny sizes in tests/test_lightning*.py, tests/test_neuralforecast_cells.py and
+# docs/integrations.md: pytorch-forecasting (DeepAR, RecurrentNetwork; lightning), GluonTS
+# (DeepAR; lightning), darts (RNNModel, BlockRNNModel; pytorch_lightning), neuralforecast (LSTM,
+# DilatedRNN's cells; pytorch_lightning; it pulls in ray, about 70 MB). Resolved together with
+# the `sb3` and `realdata` extras (aeon and darts share numba, GluonTS needs pandas < 3); torch
+# stays 2.13.0 (a constraint file), checked after. About 80 s.
+.PHONY: setup-libs
+LIBS := "lightning==2.6.6" "pytorch-lightning==2.6.6" "pytorch-forecasting==1.8.0" \
+	"gluonts[torch]==0.17.0" "darts[torch]==0.48.1" "neuralforecast==3.3.0"
+
+setup-libs: $(LIBS_STAMP)
+
+$(LIBS_STAMP): $(STAMP) $(REALDATA_STAMP)
+	echo "torch==2.13.0" > $(VENV)/torch-constraint.txt
+	$(BIN)/pip install --quiet -c $(VENV)/torch-constraint.txt -e ".[dev,cells,sb3,lightning,realdata]" $(LIBS)
+	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
+	touch $(LIBS_STAMP)

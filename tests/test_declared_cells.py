@@ -47,6 +47,8 @@ CASES: dict[str, Case] = {
     "layer_norm_lstm": (LayerNormLSTMCell, LAYER_NORM_LSTM),
     "haste_lstm": (HasteLSTMCell, HASTE_LSTM),
     "tr_peephole_lstm": (tr.PeepholeLSTMCell, contrib.DECLARATIONS[tr.PeepholeLSTMCell]),
+    "tr_res_lstm": (tr.ResLSTMCell, contrib.DECLARATIONS[tr.ResLSTMCell]),
+    "tr_wmc_lstm": (tr.WMCLSTMCell, contrib.DECLARATIONS[tr.WMCLSTMCell]),
     "tr_janet": (tr.JANETCell, contrib.DECLARATIONS[tr.JANETCell]),
     "tr_ligru": (tr.LiGRUCell, contrib.DECLARATIONS[tr.LiGRUCell]),
     "tr_ugrnn": (tr.UGRNNCell, contrib.DECLARATIONS[tr.UGRNNCell]),

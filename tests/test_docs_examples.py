@@ -6,7 +6,10 @@ as a doctest (ELLIPSIS and NORMALIZE_WHITESPACE). The pages are found by a glob,
 to docs/ is tested without touching this file. Signatures are shown as signatures (a ```text
 block), not as Python: a ```python block must run. The blocks run in a temporary folder (an
 example may write a file), with one torch thread and ``KERAS_BACKEND=torch``; the torch
-thread count, the global RNG and the initializer registry are restored after each page.
+thread count, the global RNG and the initializer registry are restored after each page. A page
+may skip blocks that need an optional library with Sybil's skip directive
+(``<!-- skip: start if(missing("darts"), reason="...") -->`` ... ``<!-- skip: end -->``): those
+blocks are reported in a warning, every other block still runs.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from __future__ import annotations
 import doctest
 import os
 import re
+import unittest
+import warnings
 from pathlib import Path
 
 import pytest
 import torch
 from sybil import Sybil
-from sybil.parsers.markdown import PythonCodeBlockParser
+from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
 
 from rnninit.registry import INITIALIZERS
 
@@ -31,7 +36,8 @@ _FENCE = re.compile(r"^```[ \t]*([^\s`]*)[^\n]*$", re.MULTILINE)
 
 _SYBIL = Sybil(
     parsers=[
-        PythonCodeBlockParser(doctest_optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        PythonCodeBlockParser(doctest_optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE),
+        SkipParser(),
     ]
 )
 
@@ -82,12 +88,17 @@ def test_every_python_block_runs_in_page_order(
     torch.set_num_threads(1)
     try:
         document = _SYBIL.parse(page)
+        skipped = []
         for example in document:
             try:
                 example.evaluate()
+            except unittest.SkipTest as skip:  # a skip directive: an optional library
+                skipped.append(f"{page.name}:{example.line}: {skip}")
             except Exception as exc:
                 where = f"{page.relative_to(ROOT)}:{example.line}"
                 raise AssertionError(f"the example at {where} fails: {exc!r}") from exc
+        for note in skipped:  # the page passed; say which blocks did not run
+            warnings.warn(f"skipped: {note}", UserWarning, stacklevel=1)
     finally:
         torch.set_num_threads(threads)
         torch.set_rng_state(rng)

@@ -22,7 +22,8 @@ and the command line's lazy subcommands). ``make lint`` enforces it (import-lint
 1. ``errors``, ``_version``: the error family, the version;
 2. ``declaration`` (how a module class holds its gates), ``torch_layouts`` (PyTorch's own
    classes declared), ``layout_registry`` (class -> declaration), ``selection``
-   (``include=``/``exclude=``), ``binding`` (a declaration matched to a module: its layout),
+   (``include=``/``exclude=``), ``undeclared`` (modules that look recurrent but have no
+   declaration: ``init_`` warns), ``binding`` (a declaration matched to a module: its layout),
    then ``layouts`` (the gate blocks, the equations);
 3. ``_draw``, ``gate_biases``, ``initializers``: the tensor-level initializers;
 4. ``registry`` (names -> initializers), then ``catalog`` (the built-in names, registered

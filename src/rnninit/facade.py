@@ -33,6 +33,7 @@ from .overrides import Explicit, Overrides, split_overrides
 from .recipes import Recipe
 from .schemes import AUTO, AUTO_PARAMS, KEEP, InitKwargs, build_recipe
 from .transaction import atomic
+from .undeclared import warn_undeclared
 from .validation import check_arguments
 
 __all__ = ["init_"]
@@ -119,7 +120,9 @@ def init_(
         raise ArgumentTypeError("module", module, "a torch.nn.Module")
     given, scheme_params = split_overrides(overrides)
     if isinstance(scheme, str) and scheme == AUTO:
-        return _init_auto(module, given, scheme_params, include, exclude, generator)
+        _init_auto(module, given, scheme_params, include, exclude, generator)
+        warn_undeclared(module, include, exclude)  # no silent skip (rnninit.undeclared)
+        return module
     if scheme is None:
         if not given and not scheme_params:
             raise SchemeError(
@@ -128,7 +131,7 @@ def init_(
             )
         scheme = KEEP
     r = build_recipe(scheme, given, scheme_params)
-    return apply_recipe(
+    apply_recipe(
         module,
         r,
         include=include,
@@ -136,3 +139,5 @@ def init_(
         generator=generator,
         explicit=Explicit.of(given),
     )
+    warn_undeclared(module, include, exclude)  # no silent skip (rnninit.undeclared)
+    return module

@@ -8,6 +8,11 @@ Each module imports its library when *you* import it (nothing here is imported b
   LSTMs with any scheme, ``"auto"`` calibrated on rollouts of the agent's own environment; the
   policy classes ``LearnedStateMlpLstmPolicy`` (and ``Cnn``/``MultiInput``) start every
   episode from a learned initial state instead of zeros.
+* :mod:`rnninit.integrations.lightning`: any PyTorch Lightning training loop,
+  ``pip install rnninit[lightning]``: the callback :class:`~rnninit.integrations.lightning.RnnInit`
+  starts the model's recurrent layers once when fitting starts (``"auto"`` on the first training
+  batches), never again on resume; it reaches the models pytorch-forecasting, neuralforecast,
+  darts and GluonTS build, lazily or not, through their trainer's callbacks.
 
-The pages ``docs/integrations.md`` show the few lines for each library.
+The page ``docs/integrations.md`` shows the few lines for each library.
 """
