@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import torch
 
-from rnninit.registry import INITIALIZERS
+from rnninit.initializers import INITIALIZERS
 
 # pytest -n 2 runs two workers on a 2-core machine: with torch's default intra-op threads each,
 # LAPACK calls (QR, eigvalsh) oversubscribe the cores and slow down by 100x or more.

@@ -23,9 +23,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 import rnninit
-from rnninit.apply import DATA_HORIZON_ATTRIBUTE, SCHEME_ATTRIBUTE
 from rnninit.auto import auto_init_
-from rnninit.declaration import Declaration
 from rnninit.errors import (
     ArgumentTypeError,
     CalibrationError,
@@ -33,7 +31,9 @@ from rnninit.errors import (
     NoRecurrentModuleError,
     UnknownNameError,
 )
-from rnninit.layout_registry import declared, register_layout, unregister_layout
+from rnninit.layouts import Declaration
+from rnninit.layouts._registry import declared, register_layout, unregister_layout
+from rnninit.schemes._apply import DATA_HORIZON_ATTRIBUTE, SCHEME_ATTRIBUTE
 
 IN, H, N, T = 3, 5, 4, 7  # input, hidden, batch, steps: sizes that cannot coincide
 PATTERN = "expected a glob pattern (str) on qualified module names or a list of them"

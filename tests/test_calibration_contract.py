@@ -32,7 +32,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pack_sequence
 
 from rnninit.auto import auto_init_
-from rnninit.calibration import (
+from rnninit.auto._calibration import (
     Call,
     Capture,
     _positional,
@@ -53,7 +53,7 @@ from rnninit.calibration import (
     valid_rows,
 )
 from rnninit.errors import ArgumentTypeError, CalibrationError, RnnInitError
-from rnninit.transaction import atomic
+from rnninit.schemes._transaction import atomic
 
 IN, H, T, N = 3, 5, 7, 4  # input width, hidden size, steps, batch size: no two coincide
 

@@ -26,7 +26,6 @@ from torch.nn.utils import parametrizations, parametrize
 
 import rnninit
 from rnninit import errors
-from rnninit.declaration import Declaration
 from rnninit.errors import (
     ArgumentTypeError,
     ArgumentValueError,
@@ -41,10 +40,10 @@ from rnninit.errors import (
     shown,
     warn_caller,
 )
-from rnninit.layout_registry import declaration_of, register_layout
-from rnninit.layouts import GateBlock, Layout, ParamRef, layout_of, parameters_of
-from rnninit.parametrized import check_writable, write_effective
-from rnninit.registry import Init
+from rnninit.initializers import Init
+from rnninit.layouts import Declaration, GateBlock, Layout, ParamRef, layout_of, parameters_of
+from rnninit.layouts._registry import declaration_of, register_layout
+from rnninit.schemes._parametrized import check_writable, write_effective
 
 # === errors.py ================================================================================
 

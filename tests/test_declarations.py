@@ -12,10 +12,16 @@ from custom_cells_support import HASTE_LSTM, LINEAR_LSTM, HasteLSTMCell, LinearL
 from torch import nn
 
 import rnninit
-from rnninit.declaration import Declaration
 from rnninit.errors import LayoutError, RnnInitError, UnknownNameError, UnsupportedModuleError
-from rnninit.layout_registry import declaration_of
-from rnninit.layouts import gates, layout_of, parameters_of, register_layout, unregister_layout
+from rnninit.layouts import (
+    Declaration,
+    gates,
+    layout_of,
+    parameters_of,
+    register_layout,
+    unregister_layout,
+)
+from rnninit.layouts._registry import declaration_of
 
 BASE = {"family": "LSTM", "gates": "ifgo", "input": "ih.weight", "recurrent": "hh.weight"}
 

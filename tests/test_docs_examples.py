@@ -21,7 +21,7 @@ import torch
 from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser
 
-from rnninit.registry import INITIALIZERS
+from rnninit.initializers import INITIALIZERS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -25,15 +25,15 @@ import torch
 from torch import nn
 from typing_extensions import Unpack
 
-from .apply import apply_recipe
 from .auto import auto_init_
 from .errors import ArgumentTypeError, SchemeError, UnknownNameError
 from .layouts import find_recurrent
-from .overrides import Explicit, Overrides, split_overrides
-from .recipes import Recipe
 from .schemes import AUTO, AUTO_PARAMS, KEEP, InitKwargs, build_recipe
-from .transaction import atomic
-from .validation import check_arguments
+from .schemes._apply import apply_recipe
+from .schemes._overrides import Explicit, Overrides, split_overrides
+from .schemes._recipes import Recipe
+from .schemes._transaction import atomic
+from .schemes._validation import check_arguments
 
 __all__ = ["init_"]
 
@@ -81,10 +81,10 @@ def init_(
 
     Args:
         module: an ``nn.RNN/LSTM/GRU``, a Cell, or any module containing them.
-        scheme: a name from :data:`rnninit.SCHEMES` (``"orthogonal"``, ``"chrono"``, ``"keras"``,
-            ...), ``"auto"`` (calibrated on ``data=``, see :func:`rnninit.auto.auto_init_`), a
-            :class:`Recipe`, or a recipe dict. ``None`` keeps every parameter and applies only
-            the overrides.
+        scheme: a name from :data:`rnninit.schemes.SCHEMES` (``"orthogonal"``, ``"chrono"``,
+            ``"keras"``, ...), ``"auto"`` (calibrated on ``data=``, see
+            :func:`rnninit.auto.auto_init_`), a :class:`Recipe`, or a recipe dict. ``None``
+            keeps every parameter and applies only the overrides.
         include: glob patterns on qualified module names choosing the layers (a
             ``torch.compile``'d model matches with or without its ``_orig_mod.`` prefix).
         exclude: glob patterns of layers to leave out (matched like ``include``).

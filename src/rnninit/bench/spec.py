@@ -27,8 +27,8 @@ from typing import Any
 
 from ..auto import TARGETS, TIMESCALES
 from ..errors import RnnInitError, SchemeError, UnknownNameError
-from ..overrides import OVERRIDE_KEYS
 from ..schemes import AUTO, AUTO_PARAMS, recipe
+from ..schemes._overrides import OVERRIDE_KEYS
 
 __all__ = ["SPEC_AUTO_KEYS", "SPEC_OVERRIDE_KEYS", "SchemeSpec", "parse_scheme"]
 

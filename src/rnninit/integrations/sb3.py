@@ -383,9 +383,7 @@ class _LearnedStateMixin:
 def _learned_init(base: Any) -> Any:
     """The ``__init__`` of a learned-state policy: ``base``'s, then the states, then the optimizer."""
 
-    def __init__(  # noqa: N807
-        self: Any, *args: Any, initial_state: object = "learned", **kwargs: Any
-    ) -> None:
+    def __init__(self: Any, *args: Any, initial_state: object = "learned", **kwargs: Any) -> None:
         base.__init__(self, *args, **kwargs)
         lr_schedule = kwargs.get("lr_schedule", args[2] if len(args) > 2 else None)
         self._add_initial_states(initial_state, lr_schedule)

@@ -57,7 +57,7 @@ from ..errors import (
     UnknownNameError,
     nearest,
 )
-from ..registry import INITIALIZERS, REQUIRED, Init, as_init, call_init
+from ..initializers._registry import INITIALIZERS, REQUIRED, Init, as_init, call_init
 from .shapes import StateSpec
 
 __all__ = [

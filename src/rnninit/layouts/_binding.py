@@ -22,9 +22,9 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.weight_norm import WeightNorm
 
-from .declaration import GATES, KEEP_GATE, KINDS, Declaration
-from .errors import LayoutError
-from .layout_registry import declaration_of
+from ..errors import LayoutError
+from ._declaration import GATES, KEEP_GATE, KINDS, Declaration
+from ._registry import declaration_of
 
 __all__ = [
     "Layout",

@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from torch import nn
 
-from .declaration import GATES, Declaration
-from .errors import LayoutError
+from ..errors import LayoutError
+from ._declaration import GATES, Declaration
 
 __all__ = ["TORCH_LAYOUTS", "torch_cell", "torch_layer"]
 

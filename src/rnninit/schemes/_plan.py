@@ -29,10 +29,10 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from .layouts import Layout, ParamRef, layout_of, parameters_of
-from .overrides import RAW_BIAS_KINDS
-from .recipes import Recipe
-from .registry import Init
+from ..initializers._registry import Init
+from ..layouts import Layout, ParamRef, layout_of, parameters_of
+from ._overrides import RAW_BIAS_KINDS
+from ._recipes import Recipe
 
 __all__ = ["Derived", "ModulePlan", "Op", "plan_module", "target"]
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import torch
 
-from . import initializers as I
-from .registry import INITIALIZERS, NUMBER, register
+from . import _tensor as I
+from ._registry import INITIALIZERS, NUMBER, register
 
 __all__: list[str] = []
 

@@ -23,8 +23,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from .errors import ArgumentTypeError, CalibrationError, RnnInitError, a_kind
-from .layouts import layout_of
+from ..errors import ArgumentTypeError, CalibrationError, RnnInitError, a_kind
+from ..layouts import layout_of
 
 __all__ = [
     "Call",

@@ -19,8 +19,8 @@ import math
 
 import torch
 
+from ..errors import InitializerError
 from ._draw import scratch_like, write
-from .errors import InitializerError
 
 __all__ = ["chrono_", "chrono_log_", "uniform_gate_"]
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from typing_extensions import TypedDict
 
-from .registry import InitLike
+from ..initializers._registry import InitLike
 
 __all__ = [
     "GATE_KINDS",

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .errors import (
+from ..errors import (
     ArgumentTypeError,
     InitializerError,
     SchemeError,
@@ -38,13 +38,13 @@ from .errors import (
     UnknownNameError,
     warn_caller,
 )
-from .layouts import Layout, layout_of
-from .overrides import Explicit
-from .parametrized import check_writable
-from .plan import Derived, ModulePlan, Op
-from .recipes import Recipe
-from .registry import Init, dry_run
-from .selection import as_patterns
+from ..initializers._registry import Init, dry_run
+from ..layouts import Layout, layout_of
+from ..layouts._selection import as_patterns
+from ._overrides import Explicit
+from ._parametrized import check_writable
+from ._plan import Derived, ModulePlan, Op
+from ._recipes import Recipe
 
 __all__ = ["check_arguments", "check_plan", "check_selection", "warn_designed_for"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from .errors import InitializerError
+from ..errors import InitializerError
 
 __all__ = ["compute_dtype", "scratch_like", "write"]
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from .errors import ArgumentTypeError, NoRecurrentModuleError, UnsupportedModuleError
-from .layout_registry import declared
+from ..errors import ArgumentTypeError, NoRecurrentModuleError, UnsupportedModuleError
+from ._registry import declared
 
 __all__ = ["as_patterns", "find_recurrent", "is_recurrent", "user_name"]
 

@@ -27,7 +27,7 @@ PyTorch's ``nn.LSTM`` is ``input="weight_ih_l{layer}{direction}"``.
 convention ``cell(x, hx) -> h`` or ``(h, c)``, ``x`` of shape ``(N, input_size)``, ``hx``
 optional) or ``"sequence"`` (``module(x) -> (output, state)`` on ``(T, N, in)``, or
 ``(N, T, in)`` when the module's ``batch_first`` attribute is True). ``auto`` and
-:func:`rnninit.gradient_horizon` run the module that way.
+:func:`rnninit.diagnose.gradient_horizon` run the module that way.
 
 >>> decl = Declaration("LSTM", "igfo", input="kernel", recurrent="recurrent_kernel",
 ...                    bias_ih="bias", stacking="columns")
@@ -44,7 +44,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .errors import LayoutError, UnknownNameError
+from ..errors import LayoutError, UnknownNameError
 
 __all__ = ["FAMILIES", "GATES", "KEEP_GATE", "KEEP_MODE", "KINDS", "Declaration"]
 

@@ -42,10 +42,10 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import _Orthogonal
 
-from .binding import legacy_weight_norm
-from .errors import SchemeError
-from .layouts import ParamRef
-from .registry import Init
+from ..errors import SchemeError
+from ..initializers._registry import Init
+from ..layouts import ParamRef
+from ..layouts._binding import legacy_weight_norm
 
 __all__ = ["check_writable", "write_effective"]
 

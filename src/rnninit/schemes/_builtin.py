@@ -1,13 +1,6 @@
-"""The named schemes: each a function that returns a :class:`~rnninit.recipes.Recipe`.
+"""The built-in schemes: each a function that returns a :class:`~rnninit.schemes.Recipe`.
 
-See ``docs/recipes.md`` for the catalogue with formulas and sources. :func:`recipe` builds one by
-name with its parameters and overrides; :data:`SCHEMES` lists the names. Gate names and the
-equations: :mod:`rnninit.layouts`.
-
->>> SCHEMES[:4]
-('pytorch', 'keras', 'flax', 'sonnet')
->>> recipe("keras").whole
-('input', 'recurrent', 'projection')
+The catalogue: :mod:`rnninit.schemes` and ``docs/recipes.md``.
 """
 
 from __future__ import annotations
@@ -19,12 +12,11 @@ from typing import Any
 
 from typing_extensions import TypedDict, Unpack
 
-from . import catalog  # noqa: F401  (the built-in initializer names the schemes use)
-from .errors import SchemeError, UnknownNameError
-from .layouts import KEEP_GATE
-from .overrides import OVERRIDE_KEYS, Overrides, split_overrides
-from .recipes import Recipe
-from .registry import Init, as_init
+from ..errors import SchemeError, UnknownNameError
+from ..initializers._registry import Init, as_init
+from ..layouts import KEEP_GATE
+from ._overrides import OVERRIDE_KEYS, Overrides, split_overrides
+from ._recipes import Recipe
 
 __all__ = [
     "AUTO",

@@ -35,16 +35,16 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
-from .errors import NonFiniteError
-from .layouts import find_recurrent
-from .overrides import Explicit
-from .parametrized import write_effective
-from .plan import Derived, ModulePlan, Op, plan_module, target
-from .recipes import Recipe, install_applier
-from .registry import call_init
-from .schemes import KEEP
-from .transaction import atomic
-from .validation import check_arguments, check_plan, check_selection, warn_designed_for
+from ..errors import NonFiniteError
+from ..initializers._registry import call_init
+from ..layouts import find_recurrent
+from ._builtin import KEEP
+from ._overrides import Explicit
+from ._parametrized import write_effective
+from ._plan import Derived, ModulePlan, Op, plan_module, target
+from ._recipes import Recipe, install_applier
+from ._transaction import atomic
+from ._validation import check_arguments, check_plan, check_selection, warn_designed_for
 
 __all__ = ["DATA_HORIZON_ATTRIBUTE", "SCHEME_ATTRIBUTE", "apply_recipe"]
 

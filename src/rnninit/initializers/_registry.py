@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from .errors import InitializerError, UnknownNameError, nearest
+from ..errors import InitializerError, UnknownNameError, nearest
 
 __all__ = [
     "INITIALIZERS",
@@ -222,7 +222,8 @@ class Init:
         if self.fn is not None:
             raise TypeError(
                 f"initializer {getattr(self.fn, '__name__', self.fn)!r} is a Python callable and "
-                "cannot be serialized; register it with rnninit.register(name, fn) and use the name"
+                "cannot be serialized; register it with rnninit.initializers.register(name, fn) "
+                "and use the name"
             )
         return {"name": self.name, **dict(self.kwargs)}
 

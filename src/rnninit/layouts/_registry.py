@@ -29,9 +29,9 @@ from typing import Any, Union
 
 from torch import nn
 
-from .declaration import Declaration
-from .errors import LayoutError, UnsupportedModuleError
-from .torch_layouts import TORCH_LAYOUTS
+from ..errors import LayoutError, UnsupportedModuleError
+from ._declaration import Declaration
+from ._torch import TORCH_LAYOUTS
 
 __all__ = ["Declared", "declaration_of", "declared", "register_layout", "unregister_layout"]
 

@@ -38,9 +38,10 @@ from typing import Any
 from torch import nn
 from typing_extensions import Unpack
 
-from .errors import ArgumentTypeError, SchemeError, UnknownNameError
-from .layouts import GATES, is_recurrent
-from .overrides import (
+from ..errors import ArgumentTypeError, SchemeError, UnknownNameError
+from ..initializers._registry import Init, WholeScheme, as_init
+from ..layouts import GATES, is_recurrent
+from ._overrides import (
     GATE_KINDS,
     OVERRIDE_KEYS,
     RAW_BIAS_KINDS,
@@ -50,7 +51,6 @@ from .overrides import (
     Overrides,
     split_overrides,
 )
-from .registry import Init, WholeScheme, as_init
 
 __all__ = ["Recipe", "install_applier"]
 

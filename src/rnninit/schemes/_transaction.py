@@ -30,7 +30,7 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from .binding import legacy_weight_norm
+from ..layouts._binding import legacy_weight_norm
 
 __all__ = ["atomic"]
 
