@@ -115,6 +115,7 @@ def test_the_tree_is_the_map() -> None:
     """At most ten top-level modules beside the subpackages; the private ones start with _."""
     modules = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert len(modules) <= 10, modules
+    assert not (PACKAGE / "bench").exists()  # the benchmark is a distribution of its own
 
 
 def test_the_keyword_lists_are_derived_from_their_one_definition() -> None:
@@ -125,20 +126,3 @@ def test_the_keyword_lists_are_derived_from_their_one_definition() -> None:
     assert tuple(schemes.AutoParams.__annotations__) == schemes.AUTO_PARAMS
     assert "timescales" in schemes.AUTO_PARAMS
     assert (*schemes.SCHEMES, "auto") == schemes.SCHEME_NAMES
-
-
-def test_the_benchmark_keyword_lists_are_derived_from_the_library() -> None:
-    pytest.importorskip("matplotlib")
-    from rnninit import schemes
-    from rnninit.bench import models, spec
-    from rnninit.schemes._overrides import OVERRIDE_KEYS
-    from rnninit.states import STATE_KINDS
-
-    # the spec strings take every key that is not a nested dict / what the benchmark supplies
-    assert set(spec.SPEC_OVERRIDE_KEYS) == set(OVERRIDE_KEYS) - {"gates", "layers"}
-    supplied = {"data", "lengths", "max_batches", "inputs"}
-    assert set(spec.SPEC_AUTO_KEYS) == set(schemes.AUTO_PARAMS) - supplied
-    # the benchmark's own state conditions: rnninit's kinds (from the one list) + folk recipes
-    assert set(models.LIBRARY_STATES) <= set(STATE_KINDS)
-    assert not set(models.FOLK_STATES) & set(STATE_KINDS)
-    assert set(models.BENCH_STATES) == set(models.LIBRARY_STATES) | set(models.FOLK_STATES)

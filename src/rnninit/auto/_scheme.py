@@ -166,7 +166,7 @@ def _scale_blocks(
                 f"{ref.name} is not a plain Parameter (a parametrization?): initialize the "
                 "model before registering parametrizations"
             )
-        for g in lay.gate_names:
+        for g in lay.gates:
             rows = lay.gate_slice(g)
             block = w[rows].to(torch.float64) * col
             ms = float(((block @ sigma) * block).sum()) / block.shape[0]

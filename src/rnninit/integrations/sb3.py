@@ -381,7 +381,7 @@ class _LearnedStateMixin:
 
 
 def _learned_init(base: Any) -> Any:
-    """The ``__init__`` of a learned-state policy: ``base``'s, then the states, then the optimizer."""
+    """The ``__init__`` of a learned-state policy: ``base``'s, the states, the optimizer."""
 
     def __init__(self: Any, *args: Any, initial_state: object = "learned", **kwargs: Any) -> None:
         base.__init__(self, *args, **kwargs)

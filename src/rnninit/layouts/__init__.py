@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from ._binding import Layout, effective_weight, layout_of
 from ._blocks import GateBlock, ParamRef, gates, parameters_of
-from ._declaration import FAMILIES, GATES, KEEP_GATE, KINDS, Declaration
+from ._declaration import FAMILIES, GATES, KEEP_GATE, KINDS, Declaration, keep_gate_of
 from ._registry import register_layout, unregister_layout
 from ._selection import find_recurrent, is_recurrent, user_name
 
@@ -65,6 +65,7 @@ __all__ = [
     "find_recurrent",
     "gates",
     "is_recurrent",
+    "keep_gate_of",
     "layout_of",
     "parameters_of",
     "register_layout",

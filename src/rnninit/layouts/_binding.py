@@ -23,7 +23,14 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.weight_norm import WeightNorm
 
 from ..errors import LayoutError
-from ._declaration import GATES, KEEP_GATE, KINDS, Declaration
+from ._declaration import (
+    FAMILY_DEFAULT,
+    GATES,
+    KINDS,
+    RAW_BIAS_KINDS,
+    Declaration,
+    keep_gate_of,
+)
 from ._registry import declaration_of
 
 __all__ = [
@@ -36,8 +43,6 @@ __all__ = [
     "slots_of",
 ]
 
-_FROM_FAMILY = "family"
-
 
 @dataclass(frozen=True)
 class Layout:
@@ -47,11 +52,12 @@ class Layout:
     ``family`` is ``"LSTM"``, ``"GRU"`` or ``"RNN"``; ``nonlinearity`` is ``"tanh"`` or ``"relu"``
     for RNNs and ``None`` otherwise. ``is_cell``: called one step at a time (``cell(x, hx)``).
     Cells have ``num_layers == num_directions == 1``. ``gates`` (default: the family's gates in
-    PyTorch's order), ``keep`` (default: the family's keep gate) and ``stacking`` (``"rows"`` or
-    ``"columns"``) come from the declaration.
+    PyTorch's order), ``keep_gate`` (the gate whose bias sets the memory timescale, ``f`` or
+    ``z``, or ``None``; default: the family's, by :func:`~rnninit.layouts.keep_gate_of`) and
+    ``stacking`` (``"rows"`` or ``"columns"``) come from the declaration.
 
     >>> lay = layout_of(nn.LSTM(3, 8, num_layers=2, proj_size=4))
-    >>> lay.family, lay.gate_names, lay.hidden_out, lay.keep_gate
+    >>> lay.family, lay.gates, lay.hidden_out, lay.keep_gate
     ('LSTM', ('i', 'f', 'g', 'o'), 4, 'f')
     """
 
@@ -66,35 +72,24 @@ class Layout:
     bias: bool
     batch_first: bool
     gates: tuple[str, ...] = ()
-    keep: str | None = _FROM_FAMILY
+    keep_gate: str | None = FAMILY_DEFAULT
     stacking: str = "rows"
 
     def __post_init__(self) -> None:
         if not self.gates:
             object.__setattr__(self, "gates", GATES[self.family])
-        if self.keep == _FROM_FAMILY:
-            keep = KEEP_GATE.get(self.family)
-            object.__setattr__(self, "keep", keep if keep in self.gates else None)
-
-    @property
-    def gate_names(self) -> tuple[str, ...]:
-        """Gate names in stacking order (PyTorch: ``i, f, g, o`` / ``r, z, n`` / ``h``)."""
-        return self.gates
+        if self.keep_gate == FAMILY_DEFAULT:
+            object.__setattr__(self, "keep_gate", keep_gate_of(self.family, self.gates))
 
     @property
     def num_gates(self) -> int:
         """``G``: the number of stacked blocks."""
-        return len(self.gate_names)
+        return len(self.gates)
 
     @property
     def hidden_out(self) -> int:
         """``H_out = proj_size`` when set, else ``hidden_size``: the width of ``h``."""
         return self.proj_size if self.proj_size > 0 else self.hidden_size
-
-    @property
-    def keep_gate(self) -> str | None:
-        """The gate whose bias sets the memory timescale (``f`` or ``z``), or ``None``."""
-        return self.keep
 
     def gate_slice(self, gate: str) -> slice:
         """Slice of ``gate`` along the gate axis of a stacked ``(G*H, ...)`` matrix (the rows of
@@ -103,7 +98,7 @@ class Layout:
         >>> layout_of(nn.GRU(3, 5)).gate_slice("n")
         slice(10, 15, None)
         """
-        k = self.gate_names.index(gate)
+        k = self.gates.index(gate)
         return slice(k * self.hidden_size, (k + 1) * self.hidden_size)
 
 
@@ -214,7 +209,7 @@ def layout_from(module: nn.Module, decl: Declaration, slots: list[Slot]) -> Layo
     stacked = (g * hidden,)
 
     def shape(kind: str, other: int) -> tuple[int, ...]:
-        if kind in ("bias_ih", "bias_hh"):
+        if kind in RAW_BIAS_KINDS:
             return stacked
         if kind == "projection":
             return (hidden, proj_size) if col else (proj_size, hidden)
@@ -247,7 +242,7 @@ def layout_from(module: nn.Module, decl: Declaration, slots: list[Slot]) -> Layo
                         f"{slot.name} has shape {tuple(slot.tensor.shape)}, expected {want} "
                         f"(H = {hidden} from {decl.input!r}, {g} gates)",
                     )  # fmt: skip
-                has_bias = has_bias or (kind in ("bias_ih", "bias_hh") and slot.how != "buffer")
+                has_bias = has_bias or (kind in RAW_BIAS_KINDS and slot.how != "buffer")
     return Layout(
         family=decl.family,
         nonlinearity=decl.nonlinearity,
@@ -260,7 +255,7 @@ def layout_from(module: nn.Module, decl: Declaration, slots: list[Slot]) -> Layo
         bias=has_bias,
         batch_first=decl.step == "sequence" and bool(getattr(module, "batch_first", False)),
         gates=tuple(decl.gates),
-        keep=decl.keep_gate,
+        keep_gate=decl.keep_gate,
         stacking=decl.stacking,
     )
 

@@ -170,7 +170,7 @@ def _blocks_of(ref: ParamRef) -> Iterator[GateBlock]:
     if ref.kind == "projection":  # weight_hr has no gates: one block, the whole matrix
         parts: list[tuple[str | None, slice]] = [(None, slice(0, ref.param.shape[0]))]
     else:
-        parts = [(g, layout.gate_slice(g)) for g in layout.gate_names]
+        parts = [(g, layout.gate_slice(g)) for g in layout.gates]
     for gate, rows in parts:
         yield GateBlock(
             ref.name, ref.module_name, layout.family, ref.layer, ref.direction, ref.kind,

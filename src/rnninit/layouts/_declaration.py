@@ -46,7 +46,18 @@ from typing import Any
 
 from ..errors import LayoutError, UnknownNameError
 
-__all__ = ["FAMILIES", "GATES", "KEEP_GATE", "KEEP_MODE", "KINDS", "Declaration"]
+__all__ = [
+    "FAMILIES",
+    "FAMILY_DEFAULT",
+    "GATES",
+    "KEEP_GATE",
+    "KEEP_MODE",
+    "KINDS",
+    "RAW_BIAS_KINDS",
+    "WEIGHT_KINDS",
+    "Declaration",
+    "keep_gate_of",
+]
 
 #: Gate names per family, in PyTorch's row-block order (the vocabulary of a declaration).
 GATES: dict[str, tuple[str, ...]] = {
@@ -65,15 +76,33 @@ KEEP_GATE: dict[str, str] = {"LSTM": "f", "GRU": "z"}
 #: (``h' = (1 - z) * n + z * h``).
 KEEP_MODE: dict[str, str] = {"LSTM": "forget", "GRU": "update"}
 
+#: The default of a declaration's ``keep_gate`` and ``keep`` (and of a ``Layout``'s
+#: ``keep_gate``): take the family's, resolved by :func:`keep_gate_of` (the one place).
+FAMILY_DEFAULT = "family"
+
+
+def keep_gate_of(family: str, gates: Sequence[str]) -> str | None:
+    """The family's keep gate (:data:`KEEP_GATE`) when ``gates`` has it, else ``None``.
+
+    >>> keep_gate_of("LSTM", "ifgo"), keep_gate_of("GRU", "rn"), keep_gate_of("RNN", "h")
+    ('f', None, None)
+    """
+    keep = KEEP_GATE.get(family)
+    return keep if keep is not None and keep in gates else None
+
+
 #: The parameter roles of a declaration (its name fields), in PyTorch's registration order.
 KINDS: tuple[str, ...] = ("input", "recurrent", "bias_ih", "bias_hh", "projection")
+#: The matrix kinds among them (``weight_ih``, ``weight_hh``, ``weight_hr``) ...
+WEIGHT_KINDS: tuple[str, ...] = tuple(k for k in KINDS if not k.startswith("bias"))
+#: ... and the raw per-parameter biases ``bias_ih``, ``bias_hh``.
+RAW_BIAS_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k.startswith("bias"))
 
 _STACKINGS = ("rows", "columns")
 _STEPS = ("cell", "sequence")
 _NONLINEARITIES = ("tanh", "relu")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _PLACEHOLDERS = ("layer", "direction")
-_FAMILY_DEFAULT = "family"  # keep_gate / keep: take the family's
 
 
 def _placeholders(kind: str, pattern: str) -> frozenset[str]:
@@ -134,8 +163,8 @@ class Declaration:
     bias_hh: str | None = None
     projection: str | None = None
     stacking: str = "rows"
-    keep_gate: str | None = _FAMILY_DEFAULT
-    keep: str | None = _FAMILY_DEFAULT
+    keep_gate: str | None = FAMILY_DEFAULT
+    keep: str | None = FAMILY_DEFAULT
     nonlinearity: str | None = None
     step: str = "cell"
     directions: tuple[str, ...] = ("", "_reverse")
@@ -194,8 +223,8 @@ class Declaration:
     def _check_keep(self, gates: tuple[str, ...]) -> None:
         set_ = object.__setattr__
         family_keep = KEEP_GATE.get(self.family)
-        if self.keep_gate == _FAMILY_DEFAULT:
-            set_(self, "keep_gate", family_keep if family_keep in gates else None)
+        if self.keep_gate == FAMILY_DEFAULT:
+            set_(self, "keep_gate", keep_gate_of(self.family, gates))
         elif self.keep_gate is not None:
             if self.keep_gate not in gates:
                 raise UnknownNameError(
@@ -212,7 +241,7 @@ class Declaration:
                     )
                     + f"{self.keep_gate!r} cannot be its keep gate"
                 )
-        if self.keep == _FAMILY_DEFAULT:
+        if self.keep == FAMILY_DEFAULT:
             set_(self, "keep", KEEP_MODE[self.family] if self.keep_gate else None)
         elif self.keep_gate is None and self.keep is not None:
             raise LayoutError(f"keep={self.keep!r} without a keep gate: set keep_gate= too")

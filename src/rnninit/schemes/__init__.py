@@ -27,12 +27,14 @@ from ._builtin import (
     build_recipe,
     recipe,
 )
+from ._overrides import OVERRIDE_KEYS
 from ._recipes import Recipe
 
 __all__ = [
     "AUTO",
     "AUTO_PARAMS",
     "KEEP",
+    "OVERRIDE_KEYS",
     "SCHEMES",
     "SCHEME_NAMES",
     "AutoParams",

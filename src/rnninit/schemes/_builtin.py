@@ -35,8 +35,6 @@ __all__ = [
 KEEP = "keep"
 
 _ZERO = Init("zeros")
-#: The families with a keep gate (LSTM ``f``, GRU ``z``): where chrono-like schemes apply.
-_KEEP_FAMILIES: tuple[str, ...] = tuple(KEEP_GATE)
 _ONE = Init("constant", {"value": 1.0})
 
 
@@ -128,8 +126,8 @@ def _chrono(max_timescale: float | None = None) -> Recipe:
             "z": {"bias": chrono},
         },
         tied={"i": {"bias": "-f"}},
-        families=_KEEP_FAMILIES,
-        designed_for=_KEEP_FAMILIES,
+        families=tuple(KEEP_GATE),
+        designed_for=tuple(KEEP_GATE),
         params={"max_timescale": max_timescale},
         source="Tallec & Ollivier, ICLR 2018: b_f ~ log U(1, T_max - 1), b_i = -b_f, other "
         "biases 0 (GRU: b_z = +log U(1, T_max - 1)); weights as the 'orthogonal' scheme",
@@ -157,8 +155,8 @@ def _uniform_gate() -> Recipe:
         _orthogonal(),
         name="uniform_gate",
         gates={"f": {"bias": ugi}, "z": {"bias": ugi}},
-        families=_KEEP_FAMILIES,
-        designed_for=_KEEP_FAMILIES,
+        families=tuple(KEEP_GATE),
+        designed_for=tuple(KEEP_GATE),
         source="Gu et al. 2020: u ~ U(1/d, 1 - 1/d), b_f = -log(1/u - 1) (GRU: b_z); "
         "weights as the 'orthogonal' scheme",
     )

@@ -22,6 +22,7 @@ from typing import Any
 from typing_extensions import TypedDict
 
 from ..initializers._registry import InitLike
+from ..layouts._declaration import RAW_BIAS_KINDS, WEIGHT_KINDS
 
 __all__ = [
     "GATE_KINDS",
@@ -73,11 +74,8 @@ class Overrides(TypedDict, total=False):
 #: The override keywords, in definition order (the keys of :class:`Overrides`).
 OVERRIDE_KEYS: tuple[str, ...] = tuple(Overrides.__annotations__)
 
-#: The matrix kinds of a recurrent layer's weights: ``weight_ih``, ``weight_hh``, ``weight_hr``.
-WEIGHT_KINDS: tuple[str, ...] = ("input", "recurrent", "projection")
-#: The raw per-parameter biases ``bias_ih``, ``bias_hh``.
-RAW_BIAS_KINDS: tuple[str, ...] = ("bias_ih", "bias_hh")
-#: The effective gate bias ``b_ih + b_hh`` and GRU's ``b_hn`` (see :mod:`rnninit.recipes`).
+#: The effective gate bias ``b_ih + b_hh`` and GRU's ``b_hn`` (see :mod:`rnninit.schemes`); the
+#: weight and raw bias kinds are the parameter kinds of :mod:`rnninit.layouts` (defined there).
 EFFECTIVE_BIAS_KINDS: tuple[str, ...] = ("bias", "bias_hn")
 #: Every kind a recipe, a ``layers=`` entry or (but ``projection``) a ``gates=`` entry may set.
 RECIPE_KINDS: tuple[str, ...] = (*WEIGHT_KINDS, *EFFECTIVE_BIAS_KINDS, *RAW_BIAS_KINDS)

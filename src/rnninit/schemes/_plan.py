@@ -139,7 +139,7 @@ class _Planner:
 
     def weight(self, ref: ParamRef, base: Init | None, whole_here: bool) -> None:
         """``input`` / ``recurrent``: per gate, a ``gates`` entry, else the layer's kind."""
-        for g in self.layout.gate_names:
+        for g in self.layout.gates:
             spec = _gate_spec(self.r, g, ref.kind)
             if spec is not None:
                 self.block(ref, g, spec)
@@ -149,7 +149,7 @@ class _Planner:
     def bias(self, ref: ParamRef, base: Init | None, whole_here: bool) -> None:
         """``bias_ih`` / ``bias_hh``: the effective bias, ties, GRU's ``b_hn``, raw biases."""
         r, lay, kind = self.r, self.layout, ref.kind
-        for g in lay.gate_names:
+        for g in lay.gates:
             tie = r.tie(g, "bias")
             eff = _gate_spec(r, g, "bias") or r.at("bias", ref.layer)
             gru_n = lay.family == "GRU" and g == "n"

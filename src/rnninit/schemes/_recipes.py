@@ -40,7 +40,7 @@ from typing_extensions import Unpack
 
 from ..errors import ArgumentTypeError, SchemeError, UnknownNameError
 from ..initializers._registry import Init, WholeScheme, as_init
-from ..layouts import GATES, is_recurrent
+from ..layouts import FAMILIES, GATES, KEEP_GATE, is_recurrent
 from ._overrides import (
     GATE_KINDS,
     OVERRIDE_KEYS,
@@ -55,9 +55,17 @@ from ._overrides import (
 __all__ = ["Recipe", "install_applier"]
 
 _ALL_GATES = tuple(sorted({g for names in GATES.values() for g in names}))
-#: The layer families a recipe can name (``families``, ``designed_for``): the keys of
-#: :data:`rnninit.layouts.GATES`.
-FAMILIES: tuple[str, ...] = tuple(GATES)
+
+
+def parse_tie(text: str) -> tuple[str, float]:
+    """``(source gate, sign)`` of a tie: ``"-f"`` is ``("f", -1.0)``, ``"f"`` is ``("f", 1.0)``
+    (the one place a tie is read).
+
+    >>> parse_tie("-f"), parse_tie("z")
+    (('f', -1.0), ('z', 1.0))
+    """
+    return (text[1:], -1.0) if text.startswith("-") else (text, 1.0)
+
 
 #: How a recipe initializes one recurrent module when called (``model.apply(recipe)``). The
 #: recipe-application layer above (:mod:`rnninit.apply`) installs it with
@@ -158,7 +166,7 @@ class Recipe(WholeScheme):
         text = self.tied.get(gate, {}).get(kind)
         if text is None:
             return None
-        return (text[1:], -1.0) if text.startswith("-") else (text, 1.0)
+        return parse_tie(text)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON/YAML-ready) that :meth:`from_dict` reads back to an equal recipe.
@@ -240,7 +248,7 @@ class Recipe(WholeScheme):
         _tied(self.tied)
         for g, tied_kinds in self.tied.items():
             for k, text in tied_kinds.items():
-                source = text.lstrip("-")
+                source, _ = parse_tie(text)
                 if self.tie(source, k) is not None:
                     raise SchemeError(
                         f"tied[{g!r}][{k!r}]={text!r}: gate {source!r} is itself derived; "
@@ -303,7 +311,7 @@ class Recipe(WholeScheme):
                 merged.setdefault(g, {}).update(kinds)
         if "forget_bias" in given:
             fb = as_init(given["forget_bias"], "forget_bias")
-            for g in ("f", "z"):
+            for g in KEEP_GATE.values():
                 merged.setdefault(g, {})["bias"] = fb
         changes["gates"] = merged
         tied = {
@@ -390,7 +398,7 @@ def _tied(data: object) -> dict[str, dict[str, str]]:
             label = f"tied[{g!r}][{k!r}]={text!r}"
             if not isinstance(text, str):
                 raise SchemeError(f"{label}: give a gate name, '-' for its negative, e.g. '-f'")
-            source = text[1:] if text.startswith("-") else text
+            source, _ = parse_tie(text)
             if source not in _ALL_GATES:
                 raise UnknownNameError(f"tied[{g!r}][{k!r}] source gate", source, _ALL_GATES)
             if source == g:

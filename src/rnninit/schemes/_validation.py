@@ -84,12 +84,10 @@ def _check_device(modules: Selected) -> None:
 
 
 def _check_explicit(layouts: Sequence[Layout], explicit: Explicit) -> None:
-    available = {g for lay in layouts for g in lay.gate_names}
+    available = {g for lay in layouts for g in lay.gates}
     for g in explicit.gates:
         if g not in available:
-            fams = ", ".join(
-                sorted({f"{lay.family} ({', '.join(lay.gate_names)})" for lay in layouts})
-            )
+            fams = ", ".join(sorted({f"{lay.family} ({', '.join(lay.gates)})" for lay in layouts}))
             raise SchemeError(f"gate {g!r} does not exist in the selected layers: {fams}")
     deepest = max(lay.num_layers for lay in layouts)
     for k in explicit.layers:
@@ -139,7 +137,7 @@ def _check_op(op: Op) -> None:
 
 
 def _check_derived(d: Derived, layout: Layout) -> None:
-    gate_names = layout.gate_names
+    gate_names = layout.gates
     if d.source not in gate_names or d.source == d.gate:
         raise SchemeError(
             f"tied bias on {d.where}: source gate {d.source!r} must be another gate of this "
