@@ -125,4 +125,19 @@ def test_the_keyword_lists_are_derived_from_their_one_definition() -> None:
     assert tuple(Overrides.__annotations__) == OVERRIDE_KEYS
     assert tuple(schemes.AutoParams.__annotations__) == schemes.AUTO_PARAMS
     assert "timescales" in schemes.AUTO_PARAMS
+
+
+def test_auto_keywords_are_those_of_the_real_auto_init_() -> None:
+    """``AutoParams`` (the one list ``init_(model, "auto", ...)`` checks its keywords against)
+    against :func:`rnninit.auto.auto_init_`'s own signature, not against itself."""
+    import inspect
+
+    from rnninit import schemes
+    from rnninit.auto import auto_init_
+
+    params = inspect.signature(auto_init_).parameters
+    own = [n for n in params if n not in ("module", "include", "exclude", "generator")]
+    assert own == list(schemes.AutoParams.__annotations__)
+    # the defaults come from that signature: the string forms of init_ take the same values
+    assert params["reach"].default == 3.0 and params["timescales"].default == "log"
     assert (*schemes.SCHEMES, "auto") == schemes.SCHEME_NAMES

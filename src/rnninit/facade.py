@@ -25,47 +25,16 @@ import torch
 from torch import nn
 from typing_extensions import Unpack
 
-from .auto import auto_init_
-from .errors import ArgumentTypeError, SchemeError, UnknownNameError
-from .layouts import find_recurrent
-from .schemes import AUTO, AUTO_PARAMS, KEEP, InitKwargs, build_recipe
+from .auto._scheme import auto_then_
+from .errors import ArgumentTypeError, SchemeError
+from .schemes import AUTO, KEEP, InitKwargs, build_recipe
 from .schemes._apply import apply_recipe
-from .schemes._overrides import Explicit, Overrides, split_overrides
+from .schemes._overrides import Explicit, split_overrides
 from .schemes._recipes import Recipe
-from .schemes._transaction import atomic
-from .schemes._validation import check_arguments
 
 __all__ = ["init_"]
 
 M = TypeVar("M", bound=nn.Module)
-
-
-def _init_auto(
-    module: M,
-    given: Overrides,
-    params: Mapping[str, Any],
-    include: str | Sequence[str] | None,
-    exclude: str | Sequence[str] | None,
-    generator: torch.Generator | None,
-) -> M:
-    """``init_(module, "auto", ...)``: calibrate, then apply the overrides, atomically."""
-    for key in params:
-        if key not in AUTO_PARAMS:
-            raise UnknownNameError("keyword for scheme 'auto'", key, (*AUTO_PARAMS, *given))
-    check_arguments(include, exclude, generator)
-    overrides = build_recipe(KEEP, given, {}) if given else None
-    with atomic(find_recurrent(module, include, exclude)):
-        auto_init_(module, include=include, exclude=exclude, generator=generator, **params)
-        if overrides is not None:  # the user's overrides win over the calibrated start
-            apply_recipe(
-                module,
-                overrides,
-                include=include,
-                exclude=exclude,
-                generator=generator,
-                explicit=Explicit.of(given),
-            )
-    return module
 
 
 def init_(
@@ -119,7 +88,7 @@ def init_(
         raise ArgumentTypeError("module", module, "a torch.nn.Module")
     given, scheme_params = split_overrides(overrides)
     if isinstance(scheme, str) and scheme == AUTO:
-        return _init_auto(module, given, scheme_params, include, exclude, generator)
+        return auto_then_(module, scheme_params, given, include, exclude, generator)
     if scheme is None:
         if not given and not scheme_params:
             raise SchemeError(

@@ -11,7 +11,6 @@ same number of steps.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from rnninit.errors import UnknownNameError
@@ -218,8 +217,3 @@ def shard(configs: Sequence[RunConfig], index: int, count: int) -> list[RunConfi
     True
     """
     return [c for c in configs if int(c.id, 16) % count == index]
-
-
-def with_steps(configs: Sequence[RunConfig], steps: int) -> list[RunConfig]:
-    """The same configurations with another step budget."""
-    return [replace(c, steps=steps) for c in configs]

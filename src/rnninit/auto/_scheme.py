@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -12,8 +13,9 @@ from torch import nn
 
 from ..errors import ArgumentTypeError, CalibrationError, UnknownNameError
 from ..layouts import find_recurrent, layout_of, parameters_of
-from ..schemes import AUTO, recipe
-from ..schemes._apply import DATA_HORIZON_ATTRIBUTE, SCHEME_ATTRIBUTE, apply_recipe
+from ..schemes import AUTO, AUTO_PARAMS, KEEP, Recipe, build_recipe, recipe
+from ..schemes._apply import DATA_HORIZON_ATTRIBUTE, SCHEME_ATTRIBUTE, Selected, apply_selected
+from ..schemes._overrides import Explicit, Overrides
 from ..schemes._transaction import atomic
 from ..schemes._validation import check_arguments
 from ._calibration import (
@@ -33,10 +35,16 @@ from ._calibration import (
     valid_rows,
 )
 
-__all__ = ["AUTO_DEFAULTS", "TARGETS", "TIMESCALES", "CalibrationError", "auto_init_"]
+__all__ = [
+    "AUTO_DEFAULTS",
+    "TARGETS",
+    "TIMESCALES",
+    "CalibrationError",
+    "auto_init_",
+    "auto_then_",
+]
 
 M = TypeVar("M", bound=nn.Module)
-Selected = Sequence[tuple[str, nn.Module]]
 
 #: Defaults of the ``auto`` scheme's constants (see docs/BENCHMARKS.md for the evidence).
 AUTO_DEFAULTS: dict[str, float] = {"target": 1.0, "gain": 1.0, "reach": 3.0}
@@ -225,7 +233,7 @@ def _base_init(
     lay = layout_of(module)
     recurrent = ("orthogonal", {"gain": cfg.gain})
     if lay.keep_gate is None or cfg.targets == "every_step":
-        apply_recipe(module, recipe("flax", recurrent=recurrent), generator=gen)
+        apply_selected([("", module)], recipe("flax", recurrent=recurrent), gen, None)
         return
     if t_max <= 2:
         raise CalibrationError(
@@ -237,7 +245,7 @@ def _base_init(
     r = recipe(
         "chrono", max_timescale=t_max, input="lecun_normal", recurrent=recurrent, forget_bias=keep
     )
-    apply_recipe(module, r, generator=gen)
+    apply_selected([("", module)], r, gen, None)
 
 
 def _execution_order(modules: Selected, caps: dict[str, Capture]) -> list[str]:
@@ -367,6 +375,20 @@ def auto_init_(
     check_arguments(include, exclude, generator)
     cfg = _settings(horizon, reach, target, gain, per_feature, max_batches, timescales, targets)
     modules = find_recurrent(module, include, exclude)
+    return _auto(module, modules, cfg, data, lengths, inputs, generator, None)
+
+
+def _auto(
+    module: M,
+    modules: Selected,
+    cfg: _Settings,
+    data: object,
+    lengths: object,
+    inputs: Callable[[Any], Any] | None,
+    generator: torch.Generator | None,
+    then: tuple[Recipe, Explicit] | None,
+) -> M:
+    """The steps on checked arguments, then the overrides ``then``, in one atomic write."""
     lens = lengths_tensor(lengths)
     batches = _batches(module, data, lens, cfg, inputs)
     was_training = {m: m.training for m in module.modules()}
@@ -381,6 +403,8 @@ def auto_init_(
                 _calibrate_all(module, batches, modules, caps, lens, cfg)
             else:
                 _scale_standardized(modules, cfg)
+            if then is not None:  # the user's overrides win over the calibrated start
+                apply_selected(modules, then[0], generator, then[1])
         for name, mod in modules:
             setattr(mod, SCHEME_ATTRIBUTE, AUTO)
             if name in from_data and cfg.targets == "end":
@@ -389,3 +413,47 @@ def auto_init_(
         for m, mode in was_training.items():
             m.training = mode
     return module
+
+
+def auto_then_(
+    module: M,
+    params: Mapping[str, Any],
+    given: Overrides,
+    include: str | Sequence[str] | None,
+    exclude: str | Sequence[str] | None,
+    generator: torch.Generator | None,
+) -> M:
+    """``init_(module, "auto", **params, **overrides)``: :func:`auto_init_` with ``params`` (the
+    keywords of :class:`~rnninit.schemes.AutoParams`, defaults from :func:`auto_init_`'s own
+    signature), then the overrides ``given``, checked once and written in one atomic step.
+
+    >>> import torch
+    >>> gru = torch.nn.GRU(2, 4)
+    >>> _ = auto_then_(gru, {"horizon": 20}, {"forget_bias": 0.5}, None, None, None)
+    >>> (gru.bias_ih_l0 + gru.bias_hh_l0)[4:8].tolist()  # the update gate z, rows H:2H
+    [0.5, 0.5, 0.5, 0.5]
+    """
+    for key in params:
+        if key not in AUTO_PARAMS:
+            raise UnknownNameError("keyword for scheme 'auto'", key, (*AUTO_PARAMS, *given))
+    if not isinstance(module, nn.Module):
+        raise ArgumentTypeError("module", module, "a torch.nn.Module")
+    check_arguments(include, exclude, generator)
+    then = (build_recipe(KEEP, given, {}), Explicit.of(given)) if given else None
+    modules = find_recurrent(module, include, exclude)  # the selection first, as init_ does
+    p = {k: _AUTO_SIGNATURE.parameters[k].default for k in AUTO_PARAMS} | dict(params)
+    cfg = _settings(
+        p["horizon"],
+        p["reach"],
+        p["target"],
+        p["gain"],
+        p["per_feature"],
+        p["max_batches"],
+        p["timescales"],
+        p["targets"],
+    )
+    return _auto(module, modules, cfg, p["data"], p["lengths"], p["inputs"], generator, then)
+
+
+#: :func:`auto_init_`'s signature: the one statement of ``auto``'s defaults.
+_AUTO_SIGNATURE = inspect.signature(auto_init_)

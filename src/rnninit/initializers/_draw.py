@@ -11,7 +11,7 @@ import torch
 
 from ..errors import InitializerError
 
-__all__ = ["compute_dtype", "scratch_like", "write"]
+__all__ = ["compute_dtype", "draw_device", "scratch_like", "write"]
 
 
 def compute_dtype(tensor: torch.Tensor) -> torch.dtype:
@@ -23,10 +23,18 @@ def compute_dtype(tensor: torch.Tensor) -> torch.dtype:
     return torch.float32
 
 
+def draw_device(tensor: torch.Tensor, generator: torch.Generator | None) -> torch.device:
+    """Where values are drawn: the generator's device when one is given (a generator draws only
+    on its own device), else the tensor's; :func:`write` copies them over (the one statement of
+    this rule)."""
+    return generator.device if generator is not None else tensor.device
+
+
 def scratch_like(tensor: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-    """A scratch tensor for drawing: compute dtype, on the generator's device if one is given."""
-    device = generator.device if generator is not None else tensor.device
-    return torch.empty(tensor.shape, dtype=compute_dtype(tensor), device=device)
+    """A scratch tensor for drawing: compute dtype, on :func:`draw_device`."""
+    return torch.empty(
+        tensor.shape, dtype=compute_dtype(tensor), device=draw_device(tensor, generator)
+    )
 
 
 def write(tensor: torch.Tensor, values: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,7 @@ import math
 import torch
 
 from ..errors import InitializerError
-from ._draw import compute_dtype, scratch_like, write
+from ._draw import compute_dtype, draw_device, scratch_like, write
 from ._gate_biases import chrono_, chrono_log_, uniform_gate_
 
 __all__ = [
@@ -51,6 +51,11 @@ def fans(tensor: torch.Tensor) -> tuple[int, int]:
         )
     receptive = math.prod(tensor.shape[2:]) if tensor.dim() > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _given_or_own(given: tuple[int, int] | None, tensor: torch.Tensor) -> tuple[int, int]:
+    """The ``fans=`` an initializer was given, else the tensor's own (:func:`fans`)."""
+    return given if given is not None else fans(tensor)
 
 
 def zeros_(tensor: torch.Tensor) -> torch.Tensor:
@@ -132,7 +137,7 @@ def truncated_normal_(
     """
     if not std >= 0 or not b > a:
         raise InitializerError(f"truncated_normal needs std >= 0 and a < b, got {std}, {a}, {b}")
-    device = generator.device if generator is not None else tensor.device
+    device = draw_device(tensor, generator)
     lo = 0.5 * (1.0 + math.erf(a / math.sqrt(2.0)))
     hi = 0.5 * (1.0 + math.erf(b / math.sqrt(2.0)))
     u = torch.empty(tensor.shape, dtype=torch.float64, device=device)
@@ -159,7 +164,7 @@ def xavier_uniform_(
     >>> bool(t.abs().max() <= (6 / 500) ** 0.5)
     True
     """
-    fan_in, fan_out = fans if fans is not None else _fans(tensor)
+    fan_in, fan_out = _given_or_own(fans, tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
@@ -180,7 +185,7 @@ def xavier_normal_(
     >>> round(t.std().item(), 1)  # 1 / sqrt(64)
     0.1
     """
-    fan_in, fan_out = fans if fans is not None else _fans(tensor)
+    fan_in, fan_out = _given_or_own(fans, tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
@@ -228,9 +233,6 @@ def _gain(nonlinearity: str) -> float:
         return torch.nn.init.calculate_gain(nonlinearity)  # type: ignore[arg-type]
     except ValueError as exc:
         raise InitializerError(f"nonlinearity={nonlinearity!r}: {exc}") from None
-
-
-_fans = fans
 
 
 def _fan_by_mode(tensor: torch.Tensor, mode: str) -> int:
@@ -296,7 +298,7 @@ def orthogonal_(
     if tensor.dim() != 2:
         raise InitializerError(f"orthogonal needs a 2-D matrix, got shape {tuple(tensor.shape)}")
     rows, cols = tensor.shape
-    device = generator.device if generator is not None else tensor.device
+    device = draw_device(tensor, generator)
     a = torch.empty((max(rows, cols), min(rows, cols)), dtype=compute_dtype(tensor), device=device)
     a.normal_(0.0, 1.0, generator=generator)
     q, r = torch.linalg.qr(a)

@@ -123,10 +123,6 @@ def _compiled(pattern: str, directions: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(out)
 
 
-def _regex(decl: Declaration, pattern: str) -> re.Pattern[str]:
-    return _compiled(pattern, decl.directions)
-
-
 @dataclass(frozen=True)
 class Slot:
     """One declared parameter found in a module: its kind, layer, direction and tensor."""
@@ -155,7 +151,7 @@ def _candidates(module: nn.Module) -> dict[str, tuple[torch.Tensor, str | None]]
 
 def slots_of(module: nn.Module, decl: Declaration) -> list[Slot]:
     """Every declared parameter of ``module``, in (layer, direction, kind) order."""
-    patterns = [(kind, _regex(decl, pat)) for kind, pat in decl.names.items()]
+    patterns = [(kind, _compiled(pat, decl.directions)) for kind, pat in decl.names.items()]
     slots: list[Slot] = []
     for local, (tensor, how) in _candidates(module).items():
         for kind, rx in patterns:

@@ -33,7 +33,14 @@ from ..errors import LayoutError, UnsupportedModuleError
 from ._declaration import Declaration
 from ._torch import TORCH_LAYOUTS
 
-__all__ = ["Declared", "declaration_of", "declared", "register_layout", "unregister_layout"]
+__all__ = [
+    "Declared",
+    "declaration_of",
+    "declared",
+    "register_layout",
+    "require_module",
+    "unregister_layout",
+]
 
 #: What a class is registered with: a declaration, or a function of the instance returning one.
 Declared = Union[Declaration, Callable[[nn.Module], Declaration]]
@@ -119,6 +126,21 @@ def declared(module: object) -> Declared | None:
     return None
 
 
+def require_module(module: object) -> nn.Module:
+    """``module`` itself when it is an ``nn.Module``; else the one "not a module" error.
+
+    >>> require_module("lstm")
+    Traceback (most recent call last):
+    ...
+    rnninit.errors.UnsupportedModuleError: module must be a torch.nn.Module, got str ('lstm')
+    """
+    if not isinstance(module, nn.Module):
+        raise UnsupportedModuleError(
+            f"module must be a torch.nn.Module, got {type(module).__name__} ({module!r:.40})"
+        )
+    return module
+
+
 def declaration_of(module: object) -> Declaration:
     """The :class:`~rnninit.declaration.Declaration` of ``module`` (a function entry called).
 
@@ -126,10 +148,7 @@ def declaration_of(module: object) -> Declaration:
         UnsupportedModuleError: ``module`` is not an ``nn.Module``, or nothing is declared for it.
         LayoutError: a function entry that does not return a declaration (or raises one).
     """
-    if not isinstance(module, nn.Module):
-        raise UnsupportedModuleError(
-            f"module must be a torch.nn.Module, got {type(module).__name__} ({module!r:.40})"
-        )
+    module = require_module(module)
     entry = declared(module)
     if entry is None:
         raise UnsupportedModuleError(

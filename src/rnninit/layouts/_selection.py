@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from ..errors import ArgumentTypeError, NoRecurrentModuleError, UnsupportedModuleError
-from ._registry import declared
+from ..errors import ArgumentTypeError, NoRecurrentModuleError
+from ._registry import declared, require_module
 
 __all__ = ["as_patterns", "find_recurrent", "is_recurrent", "user_name"]
 
@@ -101,10 +101,7 @@ def find_recurrent(
     >>> [name for name, _ in find_recurrent(model, exclude="dec")]
     ['enc']
     """
-    if not isinstance(module, nn.Module):
-        raise UnsupportedModuleError(
-            f"module must be a torch.nn.Module, got {type(module).__name__} ({module!r:.40})"
-        )
+    module = require_module(module)
     inc = as_patterns(include, "include")
     exc = as_patterns(exclude, "exclude")
     found = [(n, m) for n, m in module.named_modules() if is_recurrent(m)]

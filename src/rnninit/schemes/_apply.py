@@ -30,7 +30,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import torch
 from torch import nn
@@ -46,7 +46,13 @@ from ._recipes import Recipe, install_applier
 from ._transaction import atomic
 from ._validation import check_arguments, check_plan, check_selection, warn_designed_for
 
-__all__ = ["DATA_HORIZON_ATTRIBUTE", "SCHEME_ATTRIBUTE", "apply_recipe"]
+__all__ = [
+    "DATA_HORIZON_ATTRIBUTE",
+    "SCHEME_ATTRIBUTE",
+    "Selected",
+    "apply_recipe",
+    "apply_selected",
+]
 
 #: Attribute that :func:`rnninit.init_` sets on each layer it initialized: the recipe's name.
 SCHEME_ATTRIBUTE = "_rnninit_scheme"
@@ -57,6 +63,8 @@ DATA_HORIZON_ATTRIBUTE = "_rnninit_data_horizon"
 
 M = TypeVar("M", bound=nn.Module)
 Staged = dict[int, torch.Tensor]
+#: Selected layers, ``(qualified name, module)`` pairs (:func:`~rnninit.layouts.find_recurrent`).
+Selected = Sequence[tuple[str, nn.Module]]
 
 
 def _finite(value: torch.Tensor, what: str, where: str) -> None:
@@ -124,6 +132,28 @@ def _write(plans: Sequence[ModulePlan], staged: Mapping[int, torch.Tensor]) -> N
                     write_effective(ref, value)
 
 
+def apply_selected(
+    modules: Selected, r: Recipe, generator: torch.Generator | None, explicit: Explicit | None
+) -> None:
+    """Steps 2 to 5 on layers already selected and checked: plan, validate, draw, write, mark.
+
+    The caller holds the atomic write (:func:`~rnninit.schemes._transaction.atomic`) around
+    it: :func:`apply_recipe` here, the ``auto`` scheme around all of its steps.
+    """
+    check_selection(modules, r, explicit if explicit is not None else Explicit())
+    plans = [plan_module(name, mod, r) for name, mod in modules]
+    for plan in plans:
+        check_plan(plan)
+    warn_designed_for(modules, r)
+    _write(plans, _draw(plans, generator))
+    for _, mod in modules if r.name != KEEP else ():  # overrides alone keep the marks
+        # a plain attribute (not in state_dict) so rnninit.check can tell a deliberate scheme,
+        # e.g. Keras' whole-matrix orthogonal recurrent kernel, from the same pattern by accident
+        setattr(mod, SCHEME_ATTRIBUTE, r.name)
+        if hasattr(mod, DATA_HORIZON_ATTRIBUTE):  # a later scheme replaces auto's marker
+            delattr(mod, DATA_HORIZON_ATTRIBUTE)
+
+
 def apply_recipe(
     module: M,
     r: Recipe,
@@ -133,34 +163,18 @@ def apply_recipe(
     generator: torch.Generator | None = None,
     explicit: Explicit | None = None,
 ) -> M:
-    """Apply a :class:`~rnninit.recipes.Recipe` to every selected recurrent layer (the steps
-    above; the arguments are those of :func:`rnninit.init_`).
+    """Apply a :class:`~rnninit.schemes.Recipe` to every selected recurrent layer (the steps
+    above; the arguments are those of :func:`rnninit.init_`), atomically.
 
-    ``explicit`` (:class:`rnninit.overrides.Explicit`) lists what the user asked for, checked
-    against the selected layers before anything is written.
+    ``explicit`` (:class:`~rnninit.schemes._overrides.Explicit`) lists what the user asked for,
+    checked against the selected layers before anything is written.
     """
     check_arguments(include, exclude, generator)
     modules = find_recurrent(module, include, exclude)
-    check_selection(modules, r, explicit if explicit is not None else Explicit())
-    plans = [plan_module(name, mod, r) for name, mod in modules]
-    for plan in plans:
-        check_plan(plan)
-    warn_designed_for(modules, r)
-    staged = _draw(plans, generator)
     with atomic(modules):
-        _write(plans, staged)
-    for _, mod in modules if r.name != KEEP else ():  # overrides alone keep the marks
-        # a plain attribute (not in state_dict) so rnninit.check can tell a deliberate scheme,
-        # e.g. Keras' whole-matrix orthogonal recurrent kernel, from the same pattern by accident
-        setattr(mod, SCHEME_ATTRIBUTE, r.name)
-        if hasattr(mod, DATA_HORIZON_ATTRIBUTE):  # a later scheme replaces auto's marker
-            delattr(mod, DATA_HORIZON_ATTRIBUTE)
+        apply_selected(modules, r, generator, explicit)
     return module
 
 
-def _apply_one(module: nn.Module, r: Recipe) -> Any:
-    return apply_recipe(module, r)
-
-
 # Recipe.__call__ (model.apply(recipe)) applies a recipe through this layer
-install_applier(_apply_one)
+install_applier(apply_recipe)
