@@ -9,16 +9,17 @@ import torch
 from torch import nn
 
 import rnninit
-from rnninit.errors import InitializerError
-from rnninit.initializers import INITIALIZERS
+from rnninit.errors import InitializerError, UnknownNameError
+from rnninit.initializers import INITIALIZERS, register, unregister
+from rnninit.initializers._registry import _REGISTERED
 
 
 @pytest.fixture(autouse=True)
 def _clean_registry() -> Iterator[None]:
     before = dict(INITIALIZERS)
     yield
-    INITIALIZERS.clear()
-    INITIALIZERS.update(before)
+    _REGISTERED.clear()  # the registry behind the read-only INITIALIZERS
+    _REGISTERED.update(before)
 
 
 def test_a_random_fn_without_generator_is_refused_at_register_time() -> None:
@@ -85,3 +86,16 @@ def test_bad_names_and_fns(bad: object) -> None:
         rnninit.initializers.register(bad, lambda t: t, random=False)  # type: ignore[arg-type]
     with pytest.raises(InitializerError, match="callable"):
         rnninit.initializers.register("x", 3, random=False)  # type: ignore[arg-type]
+
+
+def test_the_registry_is_read_only_so_register_is_the_only_way_in() -> None:
+    with pytest.raises(TypeError):
+        INITIALIZERS["mine"] = INITIALIZERS["zeros"]  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        INITIALIZERS.clear()  # type: ignore[attr-defined]
+    register("mine", lambda t, generator=None: t.zero_())
+    assert INITIALIZERS["mine"].name == "mine"
+    unregister("mine")
+    assert "mine" not in INITIALIZERS
+    with pytest.raises(UnknownNameError, match="'mine'"):
+        unregister("mine")

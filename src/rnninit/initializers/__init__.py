@@ -26,7 +26,7 @@ True
 from __future__ import annotations
 
 from . import _catalog  # noqa: F401  (registers the built-in names)
-from ._registry import INITIALIZERS, Init, register
+from ._registry import INITIALIZERS, Init, register, unregister
 from ._tensor import (
     chrono_,
     chrono_log_,
@@ -67,6 +67,7 @@ __all__ = [
     "truncated_normal_",
     "uniform_",
     "uniform_gate_",
+    "unregister",
     "xavier_normal_",
     "xavier_uniform_",
     "zeros_",

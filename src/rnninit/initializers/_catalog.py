@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from . import _tensor as I
-from ._registry import INITIALIZERS, NUMBER, register
+from ._registry import _REGISTERED, NUMBER, register
 
 __all__: list[str] = []
 
@@ -82,8 +82,9 @@ register(
     for_states=True,
     doc="N(0, 2 gain^2 / (fan_in + fan_out)) (Glorot & Bengio 2010)",
 )
-INITIALIZERS["glorot_uniform"] = INITIALIZERS["xavier_uniform"]
-INITIALIZERS["glorot_normal"] = INITIALIZERS["xavier_normal"]
+# Keras' names for the same entries (the registry's own package writes them directly)
+_REGISTERED["glorot_uniform"] = _REGISTERED["xavier_uniform"]
+_REGISTERED["glorot_normal"] = _REGISTERED["xavier_normal"]
 register(
     "kaiming_uniform",
     I.kaiming_uniform_,

@@ -24,6 +24,7 @@ import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import torch
@@ -42,6 +43,7 @@ __all__ = [
     "call_init",
     "dry_run",
     "register",
+    "unregister",
 ]
 
 InitFn = Callable[..., Any]
@@ -112,8 +114,11 @@ REQUIRED: Any = _Required("REQUIRED")
 #: Default of a mandatory numeric parameter (a finite int or float, not a bool).
 NUMBER: Any = _Required("NUMBER")
 
-#: Every registered initializer by name (weights and parameter-free initial states alike).
-INITIALIZERS: dict[str, Registered] = {}
+#: The registry itself, written only by :func:`register` and :func:`unregister`.
+_REGISTERED: dict[str, Registered] = {}
+#: Every registered initializer by name (weights and parameter-free initial states alike): a
+#: read-only view; :func:`register` is the way in, with its checks.
+INITIALIZERS: Mapping[str, Registered] = MappingProxyType(_REGISTERED)
 
 
 def _accepts(fn: InitFn, names: tuple[str, ...]) -> list[str]:
@@ -149,9 +154,9 @@ def register(
     """Register ``fn(tensor, **params)`` under ``name``; it fills ``tensor`` in place.
 
     ``params`` gives the accepted keywords with defaults (:data:`REQUIRED` for mandatory ones);
-    ``context`` names values the caller supplies (``hidden_size`` for weights, ``width`` for a
-    state). A random ``fn`` (``random=True``, the default) is called with ``generator=`` and
-    must accept it; a deterministic one (``random=False``) is called without it.
+    ``context`` names values the caller supplies (``hidden_size`` for weights, ``fans`` for a
+    state: ``(W, W)`` for a state of width ``W``). A random ``fn`` (``random=True``, the
+    default) is called with ``generator=`` and must accept it; a deterministic one (``random=False``) is called without it.
     ``for_states=True`` makes it an initial-state initializer too; ``eval_value(params)``
     gives the value such a random state takes in eval mode (its mean; ``None``: 0). The
     signature is checked here, so a mistake shows at registration.
@@ -167,7 +172,8 @@ def register(
     ...
     rnninit.errors.InitializerError: register('bad'): no_generator_ takes no generator= keyword, ...
     >>> register("halves_det", no_generator_, random=False)
-    >>> del INITIALIZERS["halves"], INITIALIZERS["halves_det"]
+    >>> unregister("halves"), unregister("halves_det")
+    (None, None)
     """
     if not isinstance(name, str) or not name:
         raise InitializerError(f"register: name must be a non-empty str, got {name!r}")
@@ -187,9 +193,25 @@ def register(
             f"register({name!r}): {label} takes no keyword {', '.join(map(repr, missing))}, "
             f"but params/context declare it"
         )
-    INITIALIZERS[name] = Registered(
+    _REGISTERED[name] = Registered(
         name, fn, params, context, random, needs_matrix, needs_square, for_states, eval_value, doc
     )
+
+
+def unregister(name: str) -> None:
+    """Remove the initializer registered as ``name`` (what :func:`register` added).
+
+    Raises:
+        UnknownNameError: ``name`` is not registered (the nearest name suggested).
+
+    >>> register("tmp", lambda t, generator=None: t.zero_())
+    >>> unregister("tmp")
+    >>> "tmp" in INITIALIZERS
+    False
+    """
+    if name not in _REGISTERED:
+        raise UnknownNameError("initializer", name, sorted(_REGISTERED))
+    del _REGISTERED[name]
 
 
 def _is_number(value: object) -> bool:
