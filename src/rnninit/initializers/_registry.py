@@ -156,7 +156,8 @@ def register(
     ``params`` gives the accepted keywords with defaults (:data:`REQUIRED` for mandatory ones);
     ``context`` names values the caller supplies (``hidden_size`` for weights, ``fans`` for a
     state: ``(W, W)`` for a state of width ``W``). A random ``fn`` (``random=True``, the
-    default) is called with ``generator=`` and must accept it; a deterministic one (``random=False``) is called without it.
+    default) is called with ``generator=`` and must accept it; a deterministic one
+    (``random=False``) is called without it.
     ``for_states=True`` makes it an initial-state initializer too; ``eval_value(params)``
     gives the value such a random state takes in eval mode (its mean; ``None``: 0). The
     signature is checked here, so a mistake shows at registration.
