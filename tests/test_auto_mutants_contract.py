@@ -5,7 +5,7 @@ generator), horizons read from ``lengths=``, the capture reused for the first mo
 one-rank ``torch.distributed`` group, and float64 mean squares that underflow or overflow.
 
 A second section covers ``init_(model, "auto", ...)`` (:mod:`rnninit.facade`) and
-:mod:`rnninit.layout_registry`. Every value is checked on raw PyTorch rows: ``weight_ih`` is
+:mod:`rnninit.layouts`. Every value is checked on raw PyTorch rows: ``weight_ih`` is
 ``(G*H, in)`` with the gate blocks as row blocks, LSTM ``i, f, g, o``.
 """
 
@@ -444,7 +444,7 @@ def test_a_gate_whose_scale_overflows_says_so_with_the_whole_message() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# rnninit.facade (init_(model, "auto", ...)) and rnninit.layout_registry
+# rnninit.facade (init_(model, "auto", ...)) and rnninit.layouts
 # ---------------------------------------------------------------------------------------------
 
 

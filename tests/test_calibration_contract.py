@@ -1,5 +1,5 @@
-"""Contract tests for ``rnninit.calibration`` (how ``auto`` reads data and runs the model) and,
-in the last section, ``rnninit.transaction`` (the all-or-nothing backup of the selected layers).
+"""Contract tests for ``rnninit.auto`` (how ``auto`` reads data and runs the model) and,
+in the last section, ``rnninit.schemes`` (the all-or-nothing backup of the selected layers).
 
 Calibration: which batch stands for which call (``is_batch``, ``as_call``, ``_positional``,
 ``model_call``, ``calibration_calls``), the NaN/inf check (``check_finite``), ``lengths=``
@@ -1065,7 +1065,7 @@ def test_a_one_process_group_leaves_values_unchanged(tmp_path: Path) -> None:
     assert not dist.is_initialized()
 
 
-# --- rnninit.transaction.atomic -----------------------------------------------------------------
+# --- rnninit.schemes._transaction.atomic ----------------------------------------------------
 
 
 class _Fail(Exception):

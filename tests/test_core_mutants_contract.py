@@ -1,8 +1,8 @@
 """Contract tests for three core modules whose mutants survived: ``rnninit.errors`` (exact
 messages, the nearest-name suggestion, ``shown``, ``check_int``, the caller a warning is
-attributed to), ``rnninit.torch_layouts`` (PyTorch's own classes: every gate block that
+attributed to), ``rnninit.layouts`` (PyTorch's own classes: every gate block that
 ``rnninit.gates`` lists is checked against the rows of the real Parameter, sliced by PyTorch's
-documented layout, over a grid of configurations) and ``rnninit.parametrized`` (weights under
+documented layout, over a grid of configurations) and ``rnninit.schemes`` (weights under
 ``torch.nn.utils.parametrize`` and the legacy ``weight_norm``: refusals with their full message,
 which tensors are written, the tolerance of the write check).
 

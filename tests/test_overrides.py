@@ -1,4 +1,5 @@
-"""The override keywords are defined once (``rnninit.overrides.Overrides``) and used everywhere."""
+"""The override keywords are defined once (``rnninit.schemes._overrides.Overrides``) and used
+everywhere."""
 
 from __future__ import annotations
 

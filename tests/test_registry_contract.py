@@ -1,4 +1,4 @@
-"""The contract of ``rnninit.registry.register`` and ``Init``: every flag, repr and dict form,
+"""The contract of ``rnninit.initializers.register`` and ``Init``: every flag, repr and dict form,
 and every error message compared whole.
 """
 

@@ -31,7 +31,7 @@ contract in ``pyproject.toml``, and ``tests/test_architecture.py``):
    the benchmark, a distribution of its own: ``rnninit-bench``, package ``rnninit_bench``).
 
 Old spellings (``rnninit.Recipe``, ``rnninit.register``, ``rnninit.from_keras_``, the flat
-module paths such as ``rnninit.recipes``) still work for one release, with a
+module paths such as ``rnninit.schemes``) still work for one release, with a
 :class:`DeprecationWarning` naming the new one.
 
 >>> import torch, rnninit

@@ -3,12 +3,12 @@
 The data flow, one step per module, top to bottom::
 
     init_(module, scheme, **overrides)                    rnninit.facade (this module)
-      -> the keywords split once: overrides | scheme parameters   rnninit.overrides
+      -> the keywords split once: overrides | scheme parameters   rnninit.schemes
       -> "auto": calibrate on data, then the overrides    rnninit.auto
-      -> otherwise the recipe                             rnninit.schemes, rnninit.recipes
-      -> plan                                             rnninit.plan
-      -> validation                                       rnninit.validation
-      -> draw, then the atomic write                      rnninit.apply, rnninit.transaction
+      -> otherwise the recipe                             rnninit.schemes, rnninit.schemes
+      -> plan                                             rnninit.schemes
+      -> validation                                       rnninit.schemes
+      -> draw, then the atomic write                      rnninit.schemes, rnninit.schemes
 
 >>> import torch
 >>> lstm = init_(torch.nn.LSTM(3, 4), "chrono", max_timescale=50, generator=torch.Generator())
@@ -58,14 +58,15 @@ def init_(
             ``torch.compile``'d model matches with or without its ``_orig_mod.`` prefix).
         exclude: glob patterns of layers to leave out (matched like ``include``).
         generator: a ``torch.Generator`` for reproducible draws (same seed, same bits).
-        overrides: the override keywords of :class:`rnninit.overrides.Overrides` (``input``,
-            ``recurrent``, ``projection``, ``bias``, ``bias_hn``, ``gates``, ``forget_bias``,
-            ``whole``, ``layers``) and the scheme's parameters (``max_timescale=`` for
+        overrides: the override keywords of :class:`~rnninit.schemes._overrides.Overrides`
+            (``input``, ``recurrent``, ``projection``, ``bias``, ``bias_hn``, ``gates``,
+            ``forget_bias``, ``whole``, ``layers``) and the scheme's parameters
+            (``max_timescale=`` for
             ``"chrono"``, ...). ``bias`` is the effective gate bias ``b_ih + b_hh`` (written into
             ``b_ih``, ``b_hh`` zeroed); precedence ``gates`` > ``layers`` > the scheme.
 
     The equations and gate rows are in :mod:`rnninit.layouts`; the schemes in
-    ``docs/recipes.md``; the steps in :mod:`rnninit.apply`. Parametrized weights
+    ``docs/recipes.md``; the steps in :mod:`rnninit.schemes`. Parametrized weights
     (``torch.nn.utils.parametrize``, e.g. ``weight_norm``, and the legacy ``weight_norm`` hook)
     are initialized through their ``right_inverse`` so that the *effective* weight gets the
     scheme; a parametrization that cannot hold it (e.g. ``orthogonal`` on a per-gate orthogonal

@@ -332,7 +332,7 @@ def auto_init_(
 
     See the module docstring for the math. ``data`` is one batch or an iterable of batches
     (a DataLoader, a list), of which the first ``max_batches`` are used. A batch is read as
-    the training loops read it (:func:`rnninit.calibration.model_call`):
+    the training loops read it (:func:`rnninit.auto._calibration.model_call`):
 
     - a tensor or ``PackedSequence``: ``module(x)``;
     - a tuple or list: the positional arguments when ``module.forward`` requires exactly that

@@ -1,4 +1,4 @@
-r"""The built-in initializers of the registry (:data:`rnninit.registry.INITIALIZERS`).
+r"""The built-in initializers of the registry (:data:`rnninit.initializers.INITIALIZERS`).
 
 Each entry names a function of :mod:`rnninit.initializers`, its parameters with defaults, and
 what it needs; ``doc`` gives its law and source (details in ``docs/recipes.md``). One meaning per
@@ -7,7 +7,7 @@ with $a$, $b$ = ``low``, ``high``, default $\mathcal{U}(-0.5, 0.5)$; ``normal`` 
 $\mathcal{N}(\mu, \sigma^2)$ with $\mu$, $\sigma$ = ``mean``, ``std``, default
 $\mathcal{N}(0, 0.1^2)$. The ``doc`` strings are data and stay plain text.
 
->>> from rnninit.registry import INITIALIZERS
+>>> from rnninit.initializers import INITIALIZERS
 >>> INITIALIZERS["normal"].params, INITIALIZERS["glorot_uniform"].name
 ({'mean': 0.0, 'std': 0.1}, 'xavier_uniform')
 """

@@ -268,7 +268,7 @@ class Init:
 
 
 class WholeScheme:
-    """Base class of a whole initialization scheme (:class:`rnninit.recipes.Recipe`).
+    """Base class of a whole initialization scheme (:class:`rnninit.schemes.Recipe`).
 
     A scheme is callable on a module (for ``model.apply``), but it is not an initializer of one
     tensor: :func:`as_init` refuses it with a message that says where it belongs.

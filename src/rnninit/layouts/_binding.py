@@ -1,4 +1,4 @@
-"""Binding a :class:`~rnninit.declaration.Declaration` to a module: its slots and its Layout.
+"""Binding a :class:`~rnninit.layouts.Declaration` to a module: its slots and its Layout.
 
 A declaration names a module's parameters by patterns (``weight_ih_l{layer}{direction}``);
 binding matches them against what the module really holds (Parameters, parametrized weights
@@ -47,7 +47,7 @@ __all__ = [
 @dataclass(frozen=True)
 class Layout:
     """The structure of one recurrent module: family, gates and sizes, read from its parameters
-    through its :class:`~rnninit.declaration.Declaration`.
+    through its :class:`~rnninit.layouts.Declaration`.
 
     ``family`` is ``"LSTM"``, ``"GRU"`` or ``"RNN"``; ``nonlinearity`` is ``"tanh"`` or ``"relu"``
     for RNNs and ``None`` otherwise. ``is_cell``: called one step at a time (``cell(x, hx)``).

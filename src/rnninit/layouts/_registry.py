@@ -1,9 +1,9 @@
 """Which module classes (or instances) have a declared layout: :func:`register_layout`.
 
-A class is declared with a :class:`~rnninit.declaration.Declaration` (or its dict, or a
+A class is declared with a :class:`~rnninit.layouts.Declaration` (or its dict, or a
 function of the instance returning one, for a layout that depends on constructor arguments);
 subclasses inherit it (the nearest class in the MRO wins), and one instance can carry its own.
-PyTorch's classes start declared (:data:`rnninit.torch_layouts.TORCH_LAYOUTS`) and go through
+PyTorch's classes start declared (:data:`rnninit.layouts._torch.TORCH_LAYOUTS`) and go through
 the same lookup.
 
 >>> import torch
@@ -65,8 +65,8 @@ def _as_declared(declaration: object) -> Declared:
 def register_layout(target: type[nn.Module] | nn.Module, declaration: Any) -> None:
     """Declare how ``target`` (a module class, or one module instance) holds its gates.
 
-    ``declaration`` is a :class:`~rnninit.declaration.Declaration`, the dict of its
-    :meth:`~rnninit.declaration.Declaration.to_dict`, or a function ``module -> Declaration``.
+    ``declaration`` is a :class:`~rnninit.layouts.Declaration`, the dict of its
+    :meth:`~rnninit.layouts.Declaration.to_dict`, or a function ``module -> Declaration``.
     Registering a class again replaces its entry. The declaration is checked against each
     instance when first used (:func:`rnninit.layouts.layout_of`).
 
@@ -142,7 +142,7 @@ def require_module(module: object) -> nn.Module:
 
 
 def declaration_of(module: object) -> Declaration:
-    """The :class:`~rnninit.declaration.Declaration` of ``module`` (a function entry called).
+    """The :class:`~rnninit.layouts.Declaration` of ``module`` (a function entry called).
 
     Raises:
         UnsupportedModuleError: ``module`` is not an ``nn.Module``, or nothing is declared for it.

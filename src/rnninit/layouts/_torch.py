@@ -1,8 +1,8 @@
-"""PyTorch's own recurrent classes, declared like any user's class (:mod:`rnninit.declaration`).
+"""PyTorch's own recurrent classes, declared like any user's class (:mod:`rnninit.layouts`).
 
 ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU`` are one class family (``nn.RNNBase``) whose equations
 follow its ``mode``; the Cells are told apart by class. Names, shapes and gate orders:
-:mod:`rnninit.layouts`. :data:`TORCH_LAYOUTS` is what :mod:`rnninit.layout_registry` starts with.
+:mod:`rnninit.layouts`. :data:`TORCH_LAYOUTS` is what :mod:`rnninit.layouts` starts with.
 
 >>> from torch import nn
 >>> torch_layer(nn.LSTM(2, 3)).input

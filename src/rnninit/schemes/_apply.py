@@ -4,8 +4,8 @@ The recipe-application step under :func:`rnninit.init_` (and under ``auto``):
 
 1. select the layers (``include=``/``exclude=``, :func:`rnninit.layouts.find_recurrent`);
 2. plan one operation per (parameter, gate block) or per whole parameter
-   (:mod:`rnninit.plan`);
-3. validate the arguments, the selection and the plan (:mod:`rnninit.validation`);
+   (:mod:`rnninit.schemes`);
+3. validate the arguments, the selection and the plan (:mod:`rnninit.schemes`);
 4. **draw** every operation into a copy of its weight, in the order of ``module.parameters()``
    (PyTorch's own draw order, so a ``torch.Generator`` gives the same bits), then derive the
    tied biases; every value drawn is checked finite here, the one place numbers become weights
@@ -13,7 +13,7 @@ The recipe-application step under :func:`rnninit.init_` (and under ``auto``):
    :class:`~rnninit.errors.NonFiniteError`, nothing written);
 5. **write** the copies into the existing Parameters under ``torch.no_grad()`` (never replacing
    them, so cuDNN's flat weight buffer stays valid) or through their parametrization
-   (:mod:`rnninit.parametrized`), inside :func:`rnninit.transaction.atomic`: should a write
+   (:mod:`rnninit.schemes`), inside :func:`rnninit.schemes._transaction.atomic`: should a write
    still fail, every tensor is restored bit for bit;
 6. mark each layer with the recipe's name (:data:`SCHEME_ATTRIBUTE`).
 

@@ -292,8 +292,9 @@ def recipe(name: str | Recipe | Mapping[str, Any], **overrides: Unpack[InitKwarg
 
     ``overrides`` are the scheme's parameters (``max_timescale`` for chrono; ``std`` for
     folk_normal; ``input_std``, ``gain`` for irnn) and the override keywords of
-    :class:`rnninit.overrides.Overrides`. See ``docs/recipes.md`` for every scheme's formulas
-    and sources.
+    :class:`~rnninit.schemes._overrides.Overrides`. ``print(recipe(name))`` shows what the
+    scheme writes, gate by gate (:meth:`~rnninit.schemes.Recipe.table`); ``docs/recipes.md``
+    has every scheme's formulas and sources.
 
     >>> r = recipe("chrono", max_timescale=100)
     >>> r.gates["f"]["bias"], r.tied["i"]
@@ -309,7 +310,7 @@ def build_recipe(
     name: str | Recipe | Mapping[str, Any], given: Overrides, params: Mapping[str, Any]
 ) -> Recipe:
     """:func:`recipe` for keywords already split into overrides and scheme parameters
-    (:func:`rnninit.overrides.split_overrides`): the scheme's recipe, then the overrides.
+    (:func:`rnninit.schemes._overrides.split_overrides`): the scheme's recipe, then the overrides.
 
     >>> build_recipe("chrono", {"forget_bias": 1.0}, {"max_timescale": 9}).gates["f"]["bias"]
     Init('constant', value=1.0)

@@ -3,9 +3,9 @@
 :class:`Overrides` is the one definition of the keywords a user may add to any scheme. It types
 ``init_(**overrides)``, ``recipe(name, **overrides)`` and :meth:`Recipe.with_overrides`, and
 :data:`OVERRIDE_KEYS` (its keys) is what those functions accept; :class:`Explicit` derives from
-an :class:`Overrides` the facts that :func:`rnninit.validation.check_selection` checks against the
-selected layers (a named gate must exist, a bias needs ``bias=True`` layers, ``forget_bias``
-needs a keep gate). Gate names and row order: see :mod:`rnninit.layouts`.
+an :class:`Overrides` the facts that :func:`~rnninit.schemes._validation.check_selection`
+checks against the selected layers (a named gate must exist, a bias needs ``bias=True`` layers,
+``forget_bias`` needs a keep gate). Gate names and row order: see :mod:`rnninit.layouts`.
 
 >>> sorted(OVERRIDE_KEYS)[:4]
 ['bias', 'bias_hn', 'forget_bias', 'gates']
@@ -41,7 +41,7 @@ class Overrides(TypedDict, total=False):
     """The override keywords (all optional; ``None`` means "not given").
 
     An initializer (``InitLike``) is a registered name, a number, ``(name, kwargs)``, a dict or
-    a callable on a tensor (see :mod:`rnninit.registry`). Precedence: ``gates`` > ``layers`` >
+    a callable on a tensor (see :mod:`rnninit.initializers`). Precedence: ``gates`` > ``layers`` >
     the scheme. Source: this library (the keywords mirror Keras' ``kernel_initializer``,
     ``recurrent_initializer``, ``bias_initializer``, ``unit_forget_bias``).
 

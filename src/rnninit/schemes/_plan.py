@@ -1,7 +1,7 @@
 """Plan a recipe on one recurrent layer: which initializer fills which rows, nothing drawn yet.
 
 The plan is the second step of :func:`rnninit.init_` (recipe -> **plan** -> validated, atomic
-write). For one recurrent module and one :class:`~rnninit.recipes.Recipe` it lists
+write). For one recurrent module and one :class:`~rnninit.schemes.Recipe` it lists
 
 * one :class:`Op` per (parameter, gate block), or per whole parameter for the kinds the recipe
   draws over the stacked ``(G*H, ...)`` matrix (``whole``), in the order of
@@ -204,7 +204,7 @@ def plan_module(name: str, module: nn.Module, r: Recipe) -> ModulePlan:
 
 def target(op: Op, staged: Mapping[int, torch.Tensor]) -> torch.Tensor:
     """The rows of ``op`` in the staged copy of its weight, keyed by ``id(ref.param)`` (see
-    :mod:`rnninit.apply`).
+    :mod:`rnninit.schemes`).
 
     >>> import torch
     >>> ref = parameters_of(torch.nn.RNN(2, 3))[2]

@@ -68,7 +68,7 @@ def parse_tie(text: str) -> tuple[str, float]:
 
 
 #: How a recipe initializes one recurrent module when called (``model.apply(recipe)``). The
-#: recipe-application layer above (:mod:`rnninit.apply`) installs it with
+#: recipe-application layer above (:mod:`rnninit.schemes`) installs it with
 #: :func:`install_applier` when it is imported, which ``import rnninit`` always does: this
 #: module never imports the layers that use it.
 _APPLIER: list[Callable[[nn.Module, Recipe], object]] = []
@@ -77,7 +77,7 @@ _APPLIER: list[Callable[[nn.Module, Recipe], object]] = []
 def install_applier(fn: Callable[[nn.Module, Recipe], object]) -> None:
     """Install the function :meth:`Recipe.__call__` applies a recipe with (one, replaced).
 
-    >>> install_applier(_APPLIER[0])  # what rnninit.apply does on import
+    >>> install_applier(_APPLIER[0])  # what rnninit.schemes does on import
     """
     _APPLIER[:] = [fn]
 
@@ -167,6 +167,90 @@ class Recipe(WholeScheme):
         if text is None:
             return None
         return parse_tie(text)
+
+    def table(self) -> str:
+        """What the recipe writes, gate by gate, for each family it applies to (layer 0; the
+        per-layer overrides listed below): the one place to read a scheme. ``print(recipe)``
+        shows it; ``repr`` shows the fields.
+
+        Columns: ``W_x`` (the gate's block of ``weight_ih``), ``W_h`` (of ``weight_hh``) and the
+        effective bias ``b = b_ih + b_hh`` (written into ``b_ih``, ``b_hh`` zeroed); GRU's
+        ``n`` has ``b_in`` and ``b_hn`` apart (``b_hn`` sits inside ``r * (...)``). ``(whole)``:
+        drawn over the stacked matrix, not per gate; ``-b_f``: derived from that gate after
+        every draw; ``kept``: left as it is. The equations: :mod:`rnninit.layouts`.
+
+        >>> print(Recipe("mine", input=Init("lecun_normal"), bias=Init("zeros"),
+        ...              gates={"f": {"bias": Init("constant", {"value": 1.0})}},
+        ...              families=("LSTM",), designed_for=("LSTM",)).table())
+        mine
+        LSTM  W_x           W_h   b = b_ih + b_hh
+          i   lecun_normal  kept  zeros
+          f   lecun_normal  kept  constant(value=1.0)
+          g   lecun_normal  kept  zeros
+          o   lecun_normal  kept  zeros
+        W_hr (projection): kept
+        """
+        lines = [self.name + (f": {self.source}" if self.source else "")]
+        for family in self.families:
+            rows = [[family, "W_x", "W_h", "b = b_ih + b_hh"]]
+            rows += [
+                ["  " + g, self._cell(g, "input"), self._cell(g, "recurrent"), self._bias(g)]
+                for g in GATES[family]
+            ]
+            widths = [max(len(row[c]) for row in rows) for c in range(3)]
+            lines += [
+                "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True))
+                + "  "
+                + row[3]
+                for row in rows
+            ]
+            hn = self._gru_hn()
+            if family == "GRU" and hn is not None:  # else b_hn is drawn with the raw b_hh
+                lines[-1] = lines[-1] + f"; b_hn {hn}"
+        lines.append(f"W_hr (projection): {self._short(self.at('projection', 0))}")
+        for n, kinds in sorted(self.layers.items()):
+            shown = ", ".join(f"{k}={self._short(v)}" for k, v in kinds.items())
+            lines.append(f"layer {n}: {shown}")
+        if tuple(self.designed_for) != tuple(self.families):
+            lines.append(f"designed for: {', '.join(self.designed_for)}")
+        return "\n".join(line.rstrip() for line in lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    @staticmethod
+    def _short(spec: Init | None) -> str:
+        if spec is None:
+            return "kept"
+        if spec.fn is not None:
+            return repr(spec)
+        args = ", ".join(f"{k}={v!r}" for k, v in spec.kwargs.items())
+        return f"{spec.name}({args})" if args else spec.name
+
+    def _cell(self, gate: str, kind: str) -> str:
+        spec = self.gates.get(gate, {}).get(kind)
+        if spec is not None:
+            return self._short(spec)
+        base = self.at(kind, 0)
+        whole = kind in self.whole and kind not in self.layers.get(0, {})
+        return self._short(base) + (" (whole)" if whole and base is not None else "")
+
+    def _bias(self, gate: str) -> str:
+        tie = self.tie(gate, "bias")
+        if tie is not None:
+            return f"{'-' if tie[1] < 0 else ''}b_{tie[0]}"
+        eff = self.gates.get(gate, {}).get("bias") or self.at("bias", 0)
+        if eff is not None:
+            return self._short(eff)
+        raw = [f"{k[5:]} {self._cell(gate, k)}" for k in RAW_BIAS_KINDS]
+        return "b_" + ", b_".join(raw)
+
+    def _gru_hn(self) -> str | None:
+        """GRU's ``b_hn`` when the effective bias of ``n`` is set (else the raw ``b_hh``'s)."""
+        if self.tie("n") is None and (self.gates.get("n", {}).get("bias") or self.at("bias", 0)):
+            hn = self.gates.get("n", {}).get("bias_hn") or self.at("bias_hn", 0)
+            return self._short(hn if hn is not None else Init("zeros"))  # as the plan does
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON/YAML-ready) that :meth:`from_dict` reads back to an equal recipe.
@@ -263,7 +347,8 @@ class Recipe(WholeScheme):
                 raise UnknownNameError("families", fam, FAMILIES)
 
     def with_overrides(self, **overrides: Unpack[Overrides]) -> Recipe:
-        """A copy with user overrides (the keywords of :class:`rnninit.overrides.Overrides`).
+        """A copy with user overrides (the keywords of
+        :class:`~rnninit.schemes._overrides.Overrides`).
 
         A kind given here is applied per gate block (it leaves ``whole``) unless ``whole`` says
         otherwise; ``bias`` replaces raw ``bias_ih``/``bias_hh``; ``gates`` merge per gate and
@@ -281,7 +366,7 @@ class Recipe(WholeScheme):
 
     def overridden(self, given: Overrides) -> Recipe:
         """:meth:`with_overrides` for keywords already split
-        (:func:`rnninit.overrides.split_overrides`).
+        (:func:`rnninit.schemes._overrides.split_overrides`).
 
         >>> Recipe("r").overridden({"bias": 0.0}).bias
         Init('constant', value=0.0)

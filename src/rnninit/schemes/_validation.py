@@ -9,11 +9,11 @@ given and what is valid, while the model is still untouched:
   selected layer, every layer index in ``layers=`` too; a bias needs ``bias=True`` layers,
   ``forget_bias`` a keep gate; the recipe's ``families`` hold every selected layer;
 * the plan: every registered initializer runs on a meta tensor of its target's shape
-  (:func:`rnninit.registry.dry_run`), every tie names another gate of the layer, every
-  parametrization can hold what is written into it (:mod:`rnninit.parametrized`).
+  (:func:`rnninit.initializers._registry.dry_run`), every tie names another gate of the layer, every
+  parametrization can hold what is written into it (:mod:`rnninit.schemes`).
 
 The values themselves (NaN or inf from a number or an initializer) are checked where they are
-drawn, in :mod:`rnninit.apply`, before they are written.
+drawn, in :mod:`rnninit.schemes`, before they are written.
 
 >>> import torch
 >>> from rnninit.schemes import recipe
