@@ -37,9 +37,8 @@ layer from a fixed recipe and then looks at the data, layer by layer, bottom-up:
     none reaches past it; ``reach = 3`` lets them keep $e^{-1/3}$, about 72%, and gives
     $\ln 3 / \ln(T_{\max} / 2)$ of the units (21% at a horizon of 120) timescales beyond the
     horizon. Tallec & Ollivier took $T_{\max} = 3T/2$ for their copy task; ``reach = 3`` was
-    chosen by the factor ablation (copy, delay 100: every one of 5 seeds solved within 10,000
-    steps, against 4 of 5 with ``reach = 1``; ``reach = 10`` lowers permuted digits' accuracy
-    from 0.90 to 0.87; docs/BENCHMARKS.md).
+    chosen by the factor ablation (the copy task and permuted digits decide it; the numbers
+    are in ``docs/ablation.md``, not here, so that they cannot go stale in a docstring).
 
 Without ``data`` the inputs are assumed standardized ($S = I$): the input blocks are LeCun
 normal scaled by $\sqrt{t}$, and ``horizon`` is required.
@@ -49,7 +48,8 @@ leaves every parameter bit-identical); the model runs in eval mode during calibr
 its mode back; hooks are removed on every path; deterministic with ``generator``. Under
 ``torch.distributed`` the statistics are summed over ranks and rank 0's weights are broadcast,
 so every rank ends with the same weights. The constants (``target``, ``gain``) were chosen by
-the factor ablation recorded in ``docs/BENCHMARKS.md``.
+the factor ablation (``docs/ablation.md``); what ``auto`` does on real and synthetic tasks is in
+``docs/BENCHMARKS.md`` and ``docs/realdata.md``.
 """
 
 from __future__ import annotations

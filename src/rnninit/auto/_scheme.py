@@ -56,7 +56,7 @@ TIMESCALES: dict[str, str] = {"log": "chrono_log", "uniform": "chrono"}
 #: ``"end"`` (the default: a target after the sequence, or after a long delay: classification,
 #: adding, copy) gets the long keep-gate timescales; ``"every_step"`` (a target at every step:
 #: language modelling, sequence labelling, one-step prediction) gets every gate bias 0
-#: (timescale 2), as Flax's LSTM and GRU cells, which first the char-LM runs (docs/realdata.md).
+#: (timescale 2), as Flax's LSTM and GRU cells start; the evidence: docs/realdata.md.
 TARGETS: tuple[str, ...] = ("end", "every_step")
 
 _MAX_BATCHES = 4
