@@ -32,7 +32,7 @@ contract in ``pyproject.toml``, and ``tests/test_architecture.py``):
 
 Old spellings (``rnninit.Recipe``, ``rnninit.register``, ``rnninit.from_keras_``, the flat
 module paths such as ``rnninit.schemes``) still work for one release, with a
-:class:`DeprecationWarning` naming the new one.
+``DeprecationWarning`` naming the new one.
 
 >>> import torch, rnninit
 >>> lstm = torch.nn.LSTM(2, 8)

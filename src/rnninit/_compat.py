@@ -1,10 +1,10 @@
-"""Old import paths, kept working for one release with a :class:`DeprecationWarning`.
+"""Old import paths, kept working for one release with a ``DeprecationWarning``.
 
 The package was flat until issue 30 moved its modules into subpackages along the layers
 (:mod:`rnninit.layouts`, :mod:`rnninit.initializers`, :mod:`rnninit.schemes`,
 :mod:`rnninit.auto`, ...) and the benchmark into its own distribution (``rnninit-bench``,
 package ``rnninit_bench``). Each old module path (``rnninit.recipes``, ``rnninit.registry``,
-``rnninit.bench.runner``, ...) still imports: a finder on :data:`sys.meta_path` answers it with
+``rnninit.bench.runner``, ...) still imports: a finder on ``sys.meta_path`` answers it with
 an alias of the module's new home that warns on import and on every attribute read. Old
 top-level names (``rnninit.Recipe``, ``rnninit.register``, ...) are answered by
 ``rnninit.__getattr__`` from :data:`MOVED_NAMES`.
@@ -77,9 +77,9 @@ def _warn(old: str, new: str) -> None:
 
 
 def moved_name(name: str) -> Any:
-    """The object an old top-level name refers to, with a :class:`DeprecationWarning`.
+    """The object an old top-level name refers to, with a ``DeprecationWarning``.
 
-    Raises :class:`AttributeError` for a name that never was at the top level.
+    Raises ``AttributeError`` for a name that never was at the top level.
 
     >>> import warnings
     >>> with warnings.catch_warnings():
@@ -153,7 +153,7 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    """Put the finder of old module paths on :data:`sys.meta_path` (once).
+    """Put the finder of old module paths on ``sys.meta_path`` (once).
 
     >>> install()
     >>> sum(isinstance(f, _Finder) for f in sys.meta_path)

@@ -4,13 +4,14 @@ A declaration names the module's parameters by role (``input`` ``W_x``, ``recurr
 one or two biases, an optional ``projection``), the gate blocks they stack and in which order,
 whether the blocks are row blocks (PyTorch: ``W`` is ``(G*H, in)``) or column blocks
 (transposed kernels ``(in, G*H)``, as in Keras and haste), and the *family* whose equations the
-gates follow. The families and their gate names are those of :mod:`rnninit.layouts`:
+gates follow. The families, their gate names and their equations are those of
+:mod:`rnninit.layouts` (stated there, once):
 
-* ``"LSTM"``: gates among ``i, f, g, o``; ``c' = f * c + i * g``, ``h' = o * tanh(c')``.
-  The keep gate is ``f`` (``keep="forget"``): a large ``b_f`` keeps ``c``.
-* ``"GRU"``: gates among ``r, z, n``; ``h' = (1 - z) * n + z * h``. The keep gate is ``z``
-  (``keep="update"``): a large ``b_z`` keeps ``h``.
-* ``"RNN"``: the one block ``h``; ``h' = act(W_ih x + b_ih + W_hh h + b_hh)``; no keep gate.
+* ``"LSTM"``: gates among ``i, f, g, o``; the keep gate is ``f`` (``keep="forget"``): a large
+  ``b_f`` keeps ``c``.
+* ``"GRU"``: gates among ``r, z, n``; the keep gate is ``z`` (``keep="update"``): a large
+  ``b_z`` keeps ``h``.
+* ``"RNN"``: the one block ``h``; no keep gate.
 
 A cell may use a subset of its family's gates in any order (JANET: ``f, g``; a minimal GRU:
 ``z, n``): every scheme's per-gate rule (the forget bias, chrono's ``b_i = -b_f``, ...) then

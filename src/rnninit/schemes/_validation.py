@@ -117,7 +117,8 @@ def check_selection(modules: Selected, r: Recipe, explicit: Explicit) -> None:
 
 
 def _check_op(op: Op) -> None:
-    """Run the initializer on a meta tensor of the target's shape (:func:`registry.dry_run`)."""
+    """Run the initializer on a meta tensor of the target's shape
+    (:func:`~rnninit.initializers._registry.dry_run`)."""
     spec, shape = op.spec, op.shape()
     reg = spec.registered
     try:
