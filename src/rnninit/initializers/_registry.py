@@ -37,7 +37,6 @@ __all__ = [
     "REQUIRED",
     "Init",
     "InitLike",
-    "Registered",
     "WholeScheme",
     "as_init",
     "call_init",

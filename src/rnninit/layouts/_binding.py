@@ -35,7 +35,6 @@ from ._registry import declaration_of
 
 __all__ = [
     "Layout",
-    "Slot",
     "effective_weight",
     "layout_from",
     "layout_of",

@@ -11,30 +11,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._binding import Layout, effective_weight, layout_from, layout_of, slots_of
-from ._declaration import FAMILIES, GATES, KEEP_GATE, KINDS, Declaration
-from ._registry import declaration_of, register_layout, unregister_layout
-from ._selection import find_recurrent, is_recurrent, user_name
+from ._binding import Layout, layout_from, slots_of
+from ._registry import declaration_of
+from ._selection import find_recurrent
 
-__all__ = [
-    "FAMILIES",
-    "GATES",
-    "KEEP_GATE",
-    "KINDS",
-    "Declaration",
-    "GateBlock",
-    "Layout",
-    "ParamRef",
-    "effective_weight",
-    "find_recurrent",
-    "gates",
-    "is_recurrent",
-    "layout_of",
-    "parameters_of",
-    "register_layout",
-    "unregister_layout",
-    "user_name",
-]
+__all__ = ["GateBlock", "ParamRef", "gates", "parameters_of"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -52,7 +52,6 @@ __all__ = [
     "FAMILY_DEFAULT",
     "GATES",
     "KEEP_GATE",
-    "KEEP_MODE",
     "KINDS",
     "RAW_BIAS_KINDS",
     "WEIGHT_KINDS",

@@ -33,14 +33,7 @@ from ..errors import LayoutError, UnsupportedModuleError
 from ._declaration import Declaration
 from ._torch import TORCH_LAYOUTS
 
-__all__ = [
-    "Declared",
-    "declaration_of",
-    "declared",
-    "register_layout",
-    "require_module",
-    "unregister_layout",
-]
+__all__ = ["declaration_of", "declared", "register_layout", "require_module", "unregister_layout"]
 
 #: What a class is registered with: a declaration, or a function of the instance returning one.
 Declared = Union[Declaration, Callable[[nn.Module], Declaration]]

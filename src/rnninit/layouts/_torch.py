@@ -20,7 +20,7 @@ from torch import nn
 from ..errors import LayoutError
 from ._declaration import GATES, Declaration
 
-__all__ = ["TORCH_LAYOUTS", "torch_cell", "torch_layer"]
+__all__ = ["TORCH_LAYOUTS"]
 
 _MODES = {"LSTM": "LSTM", "GRU": "GRU", "RNN_TANH": "RNN", "RNN_RELU": "RNN"}
 _NONLIN = {"RNN_TANH": "tanh", "RNN_RELU": "relu"}
