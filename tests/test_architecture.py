@@ -138,6 +138,9 @@ def test_auto_keywords_are_those_of_the_real_auto_init_() -> None:
     params = inspect.signature(auto_init_).parameters
     own = [n for n in params if n not in ("module", "include", "exclude", "generator")]
     assert own == list(schemes.AutoParams.__annotations__)
-    # the defaults come from that signature: the string forms of init_ take the same values
+    # the defaults are stated there once; AUTO_DEFAULTS (what init_(model, "auto") uses) reads them
+    from rnninit.auto import AUTO_DEFAULTS
+
+    assert {n: params[n].default for n in own} == AUTO_DEFAULTS
     assert params["reach"].default == 3.0 and params["timescales"].default == "log"
     assert (*schemes.SCHEMES, "auto") == schemes.SCHEME_NAMES

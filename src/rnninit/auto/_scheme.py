@@ -46,9 +46,6 @@ __all__ = [
 
 M = TypeVar("M", bound=nn.Module)
 
-#: Defaults of the ``auto`` scheme's constants (see docs/BENCHMARKS.md for the evidence).
-AUTO_DEFAULTS: dict[str, float] = {"target": 1.0, "gain": 1.0, "reach": 3.0}
-
 #: How the keep-gate timescales spread over $[2, T_{\max}]$: the keep-bias initializer of each.
 TIMESCALES: dict[str, str] = {"log": "chrono_log", "uniform": "chrono"}
 
@@ -58,8 +55,6 @@ TIMESCALES: dict[str, str] = {"log": "chrono_log", "uniform": "chrono"}
 #: language modelling, sequence labelling, one-step prediction) gets every gate bias 0
 #: (timescale 2), as Flax's LSTM and GRU cells start; the evidence: docs/realdata.md.
 TARGETS: tuple[str, ...] = ("end", "every_step")
-
-_MAX_BATCHES = 4
 
 
 def _check_number(name: str, value: object, low: float) -> float:
@@ -315,12 +310,12 @@ def auto_init_(
     data: object = None,
     *,
     horizon: float | None = None,
-    reach: float = AUTO_DEFAULTS["reach"],
+    reach: float = 3.0,
     lengths: object = None,
-    target: float = AUTO_DEFAULTS["target"],
-    gain: float = AUTO_DEFAULTS["gain"],
+    target: float = 1.0,
+    gain: float = 1.0,
     per_feature: bool = True,
-    max_batches: int = _MAX_BATCHES,
+    max_batches: int = 4,
     timescales: str = "log",
     targets: str = "end",
     inputs: Callable[[Any], Any] | None = None,
@@ -441,7 +436,7 @@ def auto_then_(
     check_arguments(include, exclude, generator)
     then = (build_recipe(KEEP, given, {}), Explicit.of(given)) if given else None
     modules = find_recurrent(module, include, exclude)  # the selection first, as init_ does
-    p = {k: _AUTO_SIGNATURE.parameters[k].default for k in AUTO_PARAMS} | dict(params)
+    p = AUTO_DEFAULTS | dict(params)
     cfg = _settings(
         p["horizon"],
         p["reach"],
@@ -455,5 +450,9 @@ def auto_then_(
     return _auto(module, modules, cfg, p["data"], p["lengths"], p["inputs"], generator, then)
 
 
-#: :func:`auto_init_`'s signature: the one statement of ``auto``'s defaults.
-_AUTO_SIGNATURE = inspect.signature(auto_init_)
+#: The default of every keyword of ``auto`` (:data:`~rnninit.schemes.AUTO_PARAMS`), read from
+#: :func:`auto_init_`'s signature, the one place they are stated (the constants ``target``,
+#: ``gain``, ``reach`` were chosen by the factor ablation, ``docs/ablation.md``).
+AUTO_DEFAULTS: dict[str, Any] = {
+    k: p.default for k, p in inspect.signature(auto_init_).parameters.items() if k in AUTO_PARAMS
+}

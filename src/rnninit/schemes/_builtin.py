@@ -232,7 +232,9 @@ class SchemeParams(TypedDict, total=False):
 
 
 class AutoParams(TypedDict, total=False):
-    """The parameters of the data-calibrated ``"auto"`` scheme (:func:`rnninit.auto.auto_init_`).
+    """The parameters of the data-calibrated ``"auto"`` scheme (:func:`rnninit.auto.auto_init_`):
+    the one list of its keywords (a test compares it with ``auto_init_``'s signature, which
+    states the defaults: :data:`rnninit.auto.AUTO_DEFAULTS`).
 
     >>> sorted(AutoParams.__annotations__)[:3]
     ['data', 'gain', 'horizon']
@@ -243,7 +245,7 @@ class AutoParams(TypedDict, total=False):
     horizon: float
     """``auto``: the longest dependency in steps (default: the longest sequence in ``data``)."""
     reach: float
-    r"""``auto``: the chrono $T_{\max}$ as a multiple of ``horizon`` (default 3)."""
+    r"""``auto``: the chrono $T_{\max}$ as a multiple of ``horizon``."""
     lengths: object
     """``auto``: valid lengths of a single padded batch (padding left out of the statistics)."""
     target: float
@@ -258,7 +260,7 @@ class AutoParams(TypedDict, total=False):
     r"""``auto``: how the keep-gate timescales spread over $[2, T_{\max}]$: ``"log"`` or
     ``"uniform"``."""
     targets: str
-    """``auto``: where the task's targets are: ``"end"`` (default) or ``"every_step"`` (every
+    """``auto``: where the task's targets are: ``"end"`` or ``"every_step"`` (every
     gate bias 0)."""
     inputs: object
     """``auto``: a function from one batch of ``data`` to the model's arguments."""
