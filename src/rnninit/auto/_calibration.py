@@ -6,9 +6,9 @@ forward pre-hook on every recurrent module recording its real input and its sequ
 the valid time steps of an input (padding excluded), one layer of a stacked module run alone,
 second moments, and the ``torch.distributed`` reductions that make every rank agree.
 
-Internal to rnninit (the public entry points are ``init_(model, "auto", data=...)`` and
-:func:`rnninit.auto.auto_init_`); :class:`CalibrationError` is re-exported by
-:mod:`rnninit.auto`.
+A private module of :mod:`rnninit.auto` (the public entry points are
+``init_(model, "auto", data=...)`` and :func:`rnninit.auto.auto_init_`); its ``__all__`` names
+what the scheme's steps (``rnninit.auto._scheme``) use.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Named initialization schemes, as plain data.
+"""A scheme as data: the :class:`Recipe` (the named schemes that build one: :mod:`rnninit.schemes`).
 
 A :class:`Recipe` says, for each matrix kind, which initializer to use, and per gate what to
 override. Nothing is hidden in code branches: ``recipe("chrono", max_timescale=100).to_dict()``
