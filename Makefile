@@ -37,8 +37,8 @@ demo: $(STAMP)
 	$(BIN)/rnninit demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench benchmarks scripts docs/_hooks
-	$(BIN)/ruff format --check src tests bench benchmarks scripts docs/_hooks
+	$(BIN)/ruff check src tests bench benchmarks scripts docs/_hooks conftest.py
+	$(BIN)/ruff format --check src tests bench benchmarks scripts docs/_hooks conftest.py
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
