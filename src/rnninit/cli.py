@@ -40,7 +40,6 @@ def _register_bench_placeholders(sub: Any) -> None:
             help=f"the benchmark's {command!r} (needs rnninit-bench: {BENCH_INSTALL})",
             add_help=False,
         )
-        p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(func=_bench_missing)
 
 
@@ -70,8 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rnninit`` command; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
     func = getattr(args, "func", None)
+    if extra and func is not _bench_missing:  # a missing benchmark takes any arguments
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if func is None:
         parser.print_help(sys.stderr)
         return 2
