@@ -13,6 +13,11 @@ block by :func:`rnninit.init_`, a block of an LSTM ``weight_ih`` is ``(H, in)``,
 ``fan_out = H``; applied to the whole stacked matrix it is ``4H`` (this is what Keras does on
 its ``(in, 4H)`` kernel).
 
+The parts: the tensor functions below (``_tensor``; the keep-gate biases, ``_gate_biases``;
+where and in which dtype values are drawn, ``_draw``), and the registry of named initializers
+that schemes and initial states name them by (:func:`register`, :data:`INITIALIZERS`,
+:class:`Init`; ``_registry``) with its built-in catalogue (``_catalog``).
+
 >>> import torch
 >>> from rnninit import initializers as I
 >>> w = torch.empty(8, 4)  # a (rows, cols) matrix: fan_in = cols, fan_out = rows

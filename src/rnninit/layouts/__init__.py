@@ -1,4 +1,10 @@
-"""Gate names, order and row slices of every PyTorch recurrent layer: THE equations.
+"""Layouts: how a recurrent module holds its gates, and THE equations.
+
+The parts, bottom to top: a :class:`Declaration` says how a module class stores its gates
+(``_declaration``); PyTorch's own classes are declared like any user's (``_torch``);
+:func:`register_layout` maps a class to its declaration (``_registry``); :func:`find_recurrent`
+chooses the layers (``_selection``); :func:`layout_of` binds a declaration to a module, giving
+its :class:`Layout` (``_binding``); :func:`gates` lists its gate blocks (``_blocks``).
 
 This block is the library's one statement of the recurrent equations; every other docstring
 points here. PyTorch (``torch/nn/modules/rnn.py``, the ``nn.LSTM``, ``nn.GRU``, ``nn.RNN``
@@ -34,7 +40,8 @@ Shapes, for layer ``k`` and ``H_out = proj_size or hidden_size``:
 ``weight_hr_l{k}`` (LSTM with ``proj_size > 0``) is ``(proj_size, H)``. The second direction
 adds the suffix ``_reverse``. Cells use ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
 
-:func:`gates` lists every gate block with a view into its Parameter.
+:func:`gates` lists every gate block with a view into its Parameter; :func:`layout_of` gives
+the rows of each gate.
 
 >>> from torch import nn
 >>> lstm = nn.LSTM(3, 4)

@@ -3,7 +3,9 @@
 A scheme is data: a :class:`Recipe` (which initializer for each parameter kind, gate, layer),
 built by name with :func:`recipe` (``print(recipe("chrono"))`` shows what it writes, gate by
 gate). :func:`rnninit.init_` plans it on every selected layer, validates the plan (a dry run
-before any write), draws, then writes every parameter at once or none. See
+before any write), draws, then writes every parameter at once or none (the parts, bottom to
+top: ``_overrides``, ``_recipes``, ``_builtin``, ``_parametrized``, ``_plan``, ``_validation``,
+``_transaction``, ``_apply``). See
 ``docs/recipes.md`` for the catalogue with formulas and sources; gate names and the equations:
 :mod:`rnninit.layouts`.
 
