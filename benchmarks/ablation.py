@@ -4,7 +4,7 @@ One factor at a time around the recipe the factors meet in (LeCun-normal input b
 orthogonal recurrent blocks, chrono keep-gate bias), plus PyTorch's default and the data-
 calibrated ``auto`` scheme, with chrono's uniform keep-gate timescales and with other
 constants. Every cell is a scheme spec of ``rnninit bench``
-(see ``rnninit.bench.spec``), so any one of them can be re-run alone::
+(see ``rnninit_bench.spec``), so any one of them can be re-run alone::
 
     rnninit bench --task adding --length 200 --cell lstm --scheme 'chrono+input=lecun_normal'
 
@@ -25,8 +25,7 @@ import difflib
 from pathlib import Path
 
 import _sweep_cli
-
-from rnninit.bench import RunConfig, build_sweep
+from rnninit_bench import RunConfig, build_sweep
 
 #: label -> scheme spec, grouped by the factor they vary. ``auto`` rows that ran before
 #: 2026-11-26, when ``auto`` took ``reach=3`` (T_max = 3 x the horizon), carry ``+reach=1``: they
@@ -157,7 +156,7 @@ def table(folder: str) -> str:
     by label; columns: the tasks run on that cell), then a table of each row's scheme spec.
     A table cell holds the seeds solved and the median steps to solve (or, if none solved, the
     median final test metric); rows with no run on a cell's tasks are left out of its table."""
-    from rnninit.bench import load_results
+    from rnninit_bench import load_results
 
     runs: dict[tuple[tuple[str, int, str], str], list[dict]] = {}  # type: ignore[type-arg]
     for r in load_results(folder):

@@ -14,8 +14,7 @@ benchmarks/results/evidence``.
 from __future__ import annotations
 
 import _sweep_cli
-
-from rnninit.bench import RunConfig, build_sweep
+from rnninit_bench import RunConfig, build_sweep
 
 #: (task, length, seeds, steps), in the order they run, for the scheme under test.
 PLAN: list[tuple[str, int, int, int]] = [

@@ -6,7 +6,7 @@ is trained on the forecasting problems (block ``c``/``d`` settings, LSTM and GRU
 ``GROUPS * 5`` seeds, the seeds are cut into ``GROUPS`` groups of 5, and each group is treated as
 a start of its own. The groups differ by their seeds only, so every difference between them is
 seed noise. The script counts, per group, on how many of the problems it is first or tied with
-the first (:func:`rnninit.bench.crossdata.first_or_tied`), and how many groups meet the
+the first (:func:`rnninit_bench.crossdata.first_or_tied`), and how many groups meet the
 criterion on every problem.
 
 Resumable (finished ids in OUT/results.jsonl are skipped), one torch thread; ``--cell`` runs
@@ -25,11 +25,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
-
-from rnninit.bench import ResultsStore, RunConfig, run_config
-from rnninit.bench.crossdata import Problem, first_or_tied
-from rnninit.bench.realdata_sweep import realdata_sweep
-from rnninit.bench.results import load_results
+from rnninit_bench import ResultsStore, RunConfig, run_config
+from rnninit_bench.crossdata import Problem, first_or_tied
+from rnninit_bench.realdata_sweep import realdata_sweep
+from rnninit_bench.results import load_results
 
 #: Groups of 5 seeds; with the 7 starts of the sweep in mind, 7 copies of one start.
 GROUPS = 7

@@ -1,6 +1,6 @@
 """The real-data sweep of issue 21 (classification, char-LM, forecasting), block by block.
 
-Blocks (rnninit.bench.realdata_sweep): a = classification, standardized, LSTM (9 aeon sets);
+Blocks (rnninit_bench.realdata_sweep): a = classification, standardized, LSTM (9 aeon sets);
 b = char-LM on the King James Bible, LSTM 64 and 128; c = forecasting, LSTM (5 aeon series);
 d = a, b and c with GRU; e = classification with raw inputs, LSTM; f = char-LM, LSTM 256,
 500 steps; g = the same with GRU; h = every problem of a-g from auto+targets=every_step. Starts:
@@ -25,9 +25,8 @@ import time
 from pathlib import Path
 
 import torch
-
-from rnninit.bench import ResultsStore, run_config
-from rnninit.bench.realdata_sweep import realdata_sweep
+from rnninit_bench import ResultsStore, run_config
+from rnninit_bench.realdata_sweep import realdata_sweep
 
 RESULTS = Path(__file__).parent / "results" / "realdata"
 

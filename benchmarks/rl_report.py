@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from rnninit.bench.crossdata import Problem, compare, first_or_tied
+from rnninit_bench.crossdata import Problem, compare, first_or_tied
 
 LAST = 200  # episodes averaged for the final return
 WINDOW = 100  # trailing episodes for steps-to-threshold

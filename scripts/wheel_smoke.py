@@ -8,7 +8,9 @@ can only find the installed wheel. Every check raises on failure: non-zero exit.
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import math
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -34,6 +36,21 @@ def main(wheel: Path, venv: Path) -> None:
     check(wheel.name.startswith(f"rnninit-{version}-"), f"wheel {wheel.name} has that version")
     check("rnninit/py.typed" in zipfile.ZipFile(wheel).namelist(), "the wheel ships py.typed")
     check((where.parent / "py.typed").is_file(), "py.typed installed next to rnninit")
+
+    # the library only (issue 30): no benchmark code in the wheel, nothing but torch installed
+    names = zipfile.ZipFile(wheel).namelist()
+    bench = [n for n in names if n.startswith(("rnninit/bench/", "rnninit_bench/"))]
+    check(bench == [], "the wheel holds no benchmark module (rnninit-bench is separate)")
+    absent = ("rnninit_bench", "numpy", "matplotlib", "scipy", "sklearn", "tqdm", "aeon")
+    present = [m for m in absent if importlib.util.find_spec(m) is not None]
+    check(present == [], "import rnninit with torch alone: no benchmark or plotting package")
+    out = subprocess.run(
+        [str(venv / "bin" / "rnninit"), "bench", "--quick"], capture_output=True, text=True
+    )
+    check(
+        out.returncode == 2 and "pip install -e bench" in out.stderr,
+        "rnninit bench without rnninit-bench: exit 2 naming the install command",
+    )
 
     hidden, inputs, layers, batch = 8, 5, 2, 3  # hidden != input, batch != layers
     lstm = nn.LSTM(inputs, hidden, num_layers=layers)

@@ -17,10 +17,10 @@ from scipy import stats
 from torch import nn
 
 import rnninit
-from rnninit.apply import SCHEME_ATTRIBUTE
 from rnninit.errors import InitializerError, SchemeError
-from rnninit.recipes import Recipe
-from rnninit.registry import Init
+from rnninit.initializers import Init
+from rnninit.schemes import Recipe
+from rnninit.schemes._apply import SCHEME_ATTRIBUTE
 
 # --- every scheme: its name, parameters, source and families are data of the recipe ----------
 
@@ -37,7 +37,7 @@ def _module_for(name: str) -> nn.Module:
     return nn.LSTM(3, 5)
 
 
-@pytest.mark.parametrize("name", [s for s in rnninit.SCHEMES if s != "keep"])
+@pytest.mark.parametrize("name", [s for s in rnninit.schemes.SCHEMES if s != "keep"])
 def test_each_scheme_is_named_on_the_layers_it_initialized(name: str) -> None:
     mod = _module_for(name)
     rnninit.init_(mod, name, generator=_gen(), **_SCHEME_PARAMS.get(name, {}))  # type: ignore[arg-type]
@@ -55,7 +55,7 @@ def test_overrides_alone_keep_the_name_of_the_scheme_before_them() -> None:
     assert rnninit.recipe("keep").name == "keep"
 
 
-@pytest.mark.parametrize("name", rnninit.SCHEMES)
+@pytest.mark.parametrize("name", rnninit.schemes.SCHEMES)
 def test_params_record_what_the_recipe_was_built_with_and_rebuild_it(name: str) -> None:
     given = _SCHEME_PARAMS.get(name, {})  # every parameter given, none at its default
     r = rnninit.recipe(name, **given)  # type: ignore[arg-type]
@@ -133,7 +133,7 @@ _SOURCES: dict[str, tuple[str, tuple[str, ...], str]] = {
 
 
 def test_the_source_table_covers_every_scheme() -> None:
-    assert set(_SOURCES) == set(rnninit.SCHEMES)
+    assert set(_SOURCES) == set(rnninit.schemes.SCHEMES)
 
 
 @pytest.mark.parametrize("name", sorted(_SOURCES))
@@ -154,7 +154,7 @@ _FOR: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-@pytest.mark.parametrize("name", rnninit.SCHEMES)
+@pytest.mark.parametrize("name", rnninit.schemes.SCHEMES)
 def test_families_and_designed_for_are_the_catalogue_s(name: str) -> None:
     r = rnninit.recipe(name, **_SCHEME_PARAMS.get(name, {}))  # type: ignore[arg-type]
     assert (r.families, r.designed_for) == _FOR.get(name, (_ALL, _ALL))

@@ -16,8 +16,8 @@ from torch.nn.utils import parametrizations
 
 import rnninit
 from rnninit.errors import ArgumentTypeError, InitializerError, SchemeError, SchemeWarning
-from rnninit.recipes import Recipe
-from rnninit.registry import Init
+from rnninit.initializers import Init
+from rnninit.schemes import Recipe
 
 # --- errors of init_ / apply_recipe: type and exact message --------------------------------
 

@@ -16,7 +16,7 @@ from torch.nn.utils import parametrizations
 import rnninit
 from rnninit.auto import auto_init_
 from rnninit.errors import UnknownNameError
-from rnninit.recipes import Recipe
+from rnninit.schemes import Recipe
 
 # --- init_(model, "auto", ...) ---------------------------------------------------------------
 

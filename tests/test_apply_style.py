@@ -37,7 +37,7 @@ def test_model_apply_initializes_recurrent_layers_and_skips_the_rest() -> None:
         assert torch.allclose(w[h : 2 * h] @ w[h : 2 * h].T, torch.eye(h), atol=1e-5)
     gru_b = model.decoder.bias_ih_l0 + model.decoder.bias_hh_l0
     assert torch.all(gru_b[6:12] > 0)  # GRU z (rows H:2H) gets chrono
-    assert getattr(lstm, rnninit.apply.SCHEME_ATTRIBUTE) == "chrono"
+    assert getattr(lstm, rnninit.schemes._apply.SCHEME_ATTRIBUTE) == "chrono"
 
 
 def test_model_apply_is_reproducible_with_the_global_seed() -> None:

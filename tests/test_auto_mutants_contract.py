@@ -5,7 +5,7 @@ generator), horizons read from ``lengths=``, the capture reused for the first mo
 one-rank ``torch.distributed`` group, and float64 mean squares that underflow or overflow.
 
 A second section covers ``init_(model, "auto", ...)`` (:mod:`rnninit.facade`) and
-:mod:`rnninit.layout_registry`. Every value is checked on raw PyTorch rows: ``weight_ih`` is
+:mod:`rnninit.layouts`. Every value is checked on raw PyTorch rows: ``weight_ih`` is
 ``(G*H, in)`` with the gate blocks as row blocks, LSTM ``i, f, g, o``.
 """
 
@@ -23,9 +23,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 import rnninit
-from rnninit.apply import DATA_HORIZON_ATTRIBUTE, SCHEME_ATTRIBUTE
 from rnninit.auto import auto_init_
-from rnninit.declaration import Declaration
 from rnninit.errors import (
     ArgumentTypeError,
     CalibrationError,
@@ -33,7 +31,9 @@ from rnninit.errors import (
     NoRecurrentModuleError,
     UnknownNameError,
 )
-from rnninit.layout_registry import declared, register_layout, unregister_layout
+from rnninit.layouts import Declaration
+from rnninit.layouts._registry import declared, register_layout, unregister_layout
+from rnninit.schemes._apply import DATA_HORIZON_ATTRIBUTE, SCHEME_ATTRIBUTE
 
 IN, H, N, T = 3, 5, 4, 7  # input, hidden, batch, steps: sizes that cannot coincide
 PATTERN = "expected a glob pattern (str) on qualified module names or a list of them"
@@ -444,7 +444,7 @@ def test_a_gate_whose_scale_overflows_says_so_with_the_whole_message() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# rnninit.facade (init_(model, "auto", ...)) and rnninit.layout_registry
+# rnninit.facade (init_(model, "auto", ...)) and rnninit.layouts
 # ---------------------------------------------------------------------------------------------
 
 

@@ -76,12 +76,3 @@ def test_an_unknown_targets_is_a_typed_error_and_the_model_is_unchanged(bad: obj
     if bad == "every":
         assert "every_step" in str(err.value)  # the nearest valid name
     assert all(torch.equal(before[k], v) for k, v in rnn.state_dict().items())
-
-
-def test_the_bench_spec_takes_targets() -> None:
-    from rnninit.bench.spec import parse_scheme
-
-    spec = parse_scheme("auto+targets=every_step", ("flax",))
-    assert spec.kwargs(t_max=10.0) == {"targets": "every_step"}
-    with pytest.raises(UnknownNameError):
-        parse_scheme("auto+targets=sometimes", ("flax",))

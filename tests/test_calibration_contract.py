@@ -1,5 +1,5 @@
-"""Contract tests for ``rnninit.calibration`` (how ``auto`` reads data and runs the model) and,
-in the last section, ``rnninit.transaction`` (the all-or-nothing backup of the selected layers).
+"""Contract tests for ``rnninit.auto`` (how ``auto`` reads data and runs the model) and,
+in the last section, ``rnninit.schemes`` (the all-or-nothing backup of the selected layers).
 
 Calibration: which batch stands for which call (``is_batch``, ``as_call``, ``_positional``,
 ``model_call``, ``calibration_calls``), the NaN/inf check (``check_finite``), ``lengths=``
@@ -32,7 +32,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pack_sequence
 
 from rnninit.auto import auto_init_
-from rnninit.calibration import (
+from rnninit.auto._calibration import (
     Call,
     Capture,
     _positional,
@@ -53,7 +53,7 @@ from rnninit.calibration import (
     valid_rows,
 )
 from rnninit.errors import ArgumentTypeError, CalibrationError, RnnInitError
-from rnninit.transaction import atomic
+from rnninit.schemes._transaction import atomic
 
 IN, H, T, N = 3, 5, 7, 4  # input width, hidden size, steps, batch size: no two coincide
 
@@ -1065,7 +1065,7 @@ def test_a_one_process_group_leaves_values_unchanged(tmp_path: Path) -> None:
     assert not dist.is_initialized()
 
 
-# --- rnninit.transaction.atomic -----------------------------------------------------------------
+# --- rnninit.schemes._transaction.atomic ----------------------------------------------------
 
 
 class _Fail(Exception):

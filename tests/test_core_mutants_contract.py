@@ -1,8 +1,8 @@
 """Contract tests for three core modules whose mutants survived: ``rnninit.errors`` (exact
 messages, the nearest-name suggestion, ``shown``, ``check_int``, the caller a warning is
-attributed to), ``rnninit.torch_layouts`` (PyTorch's own classes: every gate block that
+attributed to), ``rnninit.layouts`` (PyTorch's own classes: every gate block that
 ``rnninit.gates`` lists is checked against the rows of the real Parameter, sliced by PyTorch's
-documented layout, over a grid of configurations) and ``rnninit.parametrized`` (weights under
+documented layout, over a grid of configurations) and ``rnninit.schemes`` (weights under
 ``torch.nn.utils.parametrize`` and the legacy ``weight_norm``: refusals with their full message,
 which tensors are written, the tolerance of the write check).
 
@@ -26,7 +26,6 @@ from torch.nn.utils import parametrizations, parametrize
 
 import rnninit
 from rnninit import errors
-from rnninit.declaration import Declaration
 from rnninit.errors import (
     ArgumentTypeError,
     ArgumentValueError,
@@ -41,10 +40,10 @@ from rnninit.errors import (
     shown,
     warn_caller,
 )
-from rnninit.layout_registry import declaration_of, register_layout
-from rnninit.layouts import GateBlock, Layout, ParamRef, layout_of, parameters_of
-from rnninit.parametrized import check_writable, write_effective
-from rnninit.registry import Init
+from rnninit.initializers import Init
+from rnninit.layouts import Declaration, GateBlock, Layout, ParamRef, layout_of, parameters_of
+from rnninit.layouts._registry import declaration_of, register_layout
+from rnninit.schemes._parametrized import check_writable, write_effective
 
 # === errors.py ================================================================================
 

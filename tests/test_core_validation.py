@@ -198,7 +198,7 @@ def test_a_tie_derived_from_a_non_finite_source_is_refused() -> None:
     with torch.no_grad():
         lstm.bias_hh_l0[5] = NAN  # forget gate row of b_hh, which the tie reads
     snap = [(p, p.detach().clone()) for p in lstm.parameters()]
-    r = rnninit.Recipe("tie_only", tied={"i": {"bias": "-f"}}, families=("LSTM",))
+    r = rnninit.schemes.Recipe("tie_only", tied={"i": {"bias": "-f"}}, families=("LSTM",))
     with pytest.raises(NonFiniteError) as err:
         rnninit.init_(lstm, r)
     assert str(err.value).startswith("tied bias i = -f would write NaN or inf into bias_ih_l0")

@@ -10,9 +10,9 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
-from rnninit.binding import layout_from, slots_of
-from rnninit.declaration import Declaration
 from rnninit.errors import LayoutError, RnnInitError, UnknownNameError
+from rnninit.layouts import Declaration
+from rnninit.layouts._binding import layout_from, slots_of
 
 
 def _module(**shapes: tuple[int, ...]) -> nn.Module:

@@ -12,10 +12,16 @@ from custom_cells_support import HASTE_LSTM, LINEAR_LSTM, HasteLSTMCell, LinearL
 from torch import nn
 
 import rnninit
-from rnninit.declaration import Declaration
 from rnninit.errors import LayoutError, RnnInitError, UnknownNameError, UnsupportedModuleError
-from rnninit.layout_registry import declaration_of
-from rnninit.layouts import gates, layout_of, parameters_of, register_layout, unregister_layout
+from rnninit.layouts import (
+    Declaration,
+    gates,
+    layout_of,
+    parameters_of,
+    register_layout,
+    unregister_layout,
+)
+from rnninit.layouts._registry import declaration_of
 
 BASE = {"family": "LSTM", "gates": "ifgo", "input": "ih.weight", "recurrent": "hh.weight"}
 
@@ -132,11 +138,11 @@ def test_subclasses_inherit_and_an_instance_overrides_its_class() -> None:
     assert not rnninit.layouts.is_recurrent(Sub(5, 7))
     register_layout(LinearLSTMCell, LINEAR_LSTM)
     try:
-        assert layout_of(Sub(5, 7)).gate_names == ("i", "f", "g", "o")
+        assert layout_of(Sub(5, 7)).gates == ("i", "f", "g", "o")
         odd = Sub(5, 7)
         register_layout(odd, {**LINEAR_LSTM.to_dict(), "gates": "fgio"})
-        assert layout_of(odd).gate_names == ("f", "g", "i", "o")
-        assert layout_of(Sub(5, 7)).gate_names == ("i", "f", "g", "o")
+        assert layout_of(odd).gates == ("f", "g", "i", "o")
+        assert layout_of(Sub(5, 7)).gates == ("i", "f", "g", "o")
     finally:
         unregister_layout(LinearLSTMCell)
     assert not rnninit.layouts.is_recurrent(Sub(5, 7))

@@ -171,7 +171,7 @@ def test_auto_scales_each_raw_input_block_to_the_target_on_the_data(name: str) -
 
 @pytest.mark.parametrize("name", CASES)
 def test_every_scheme_initializes_the_declared_cell(name: str) -> None:
-    for scheme in rnninit.SCHEMES:
+    for scheme in rnninit.schemes.SCHEMES:
         cell, decl = _make(name)
         before = {k: v.clone() for k, v in cell.state_dict().items()}
         kwargs = {"max_timescale": 50} if scheme == "chrono" else {}
@@ -205,12 +205,12 @@ def test_diagnostics_read_the_declared_gates(name: str) -> None:
     rnninit.init_(cell, "orthogonal", gates={keep: {"bias": 2.0}})
     d = rnninit.describe(cell)
     assert [r["gate"] for r in d.select(kind="recurrent")] == list(decl.gates)
-    (entry,) = list(rnninit.timescales(cell))
+    (entry,) = list(rnninit.diagnose.timescales(cell))
     torch.testing.assert_close(entry.tau.double(), torch.full((H,), 1.0 + math.exp(2.0)).double())
     rnninit.init_(cell, "orthogonal", gates={keep: {"bias": -4.0}})  # tau ~ 1.02 steps
-    short = rnninit.gradient_horizon(cell, 60, generator=torch.Generator().manual_seed(9))
+    short = rnninit.diagnose.gradient_horizon(cell, 60, generator=torch.Generator().manual_seed(9))
     rnninit.init_(cell, "chrono", max_timescale=60, generator=torch.Generator().manual_seed(9))
-    long = rnninit.gradient_horizon(cell, 60, generator=torch.Generator().manual_seed(9))
+    long = rnninit.diagnose.gradient_horizon(cell, 60, generator=torch.Generator().manual_seed(9))
     assert long.norms.shape == short.norms.shape == (60,)
     if not isinstance(cell, LayerNormLSTMCell):  # its layer norm on c rescales every gradient
         assert long.horizon > short.horizon

@@ -35,3 +35,17 @@ def test_module_entry_point_and_help() -> None:
     for command in ("bench", "report", "inspect", "demo"):
         assert command in out
     assert main([]) == 2
+
+
+def test_the_benchmark_commands_name_the_install_command_when_it_is_absent(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rnninit-bench is a distribution of its own (issue 30): without it, ``rnninit bench``,
+    ``report`` and ``crossdata`` are still listed and say how to install it."""
+    monkeypatch.setitem(sys.modules, "rnninit_bench", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "rnninit_bench.cli", raising=False)
+    for command in ("bench", "report", "crossdata"):
+        assert main([command, "--quick"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"rnninit {command}: error: the benchmark is not installed")
+        assert "pip install -e bench" in err

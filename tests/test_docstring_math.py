@@ -20,9 +20,10 @@ import pytest
 MODULES = (
     "rnninit.auto",
     "rnninit.initializers",
-    "rnninit.gate_biases",
-    "rnninit.catalog",
-    "rnninit.schemes",
+    "rnninit.initializers._tensor",
+    "rnninit.initializers._gate_biases",
+    "rnninit.initializers._catalog",
+    "rnninit.schemes._builtin",
     "rnninit.diagnose",
     "rnninit.states.kinds",
     "rnninit.states.modules",

@@ -34,7 +34,7 @@ from torch import nn
 os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras")
 
-from rnninit.keras_io import KerasConversionWarning, from_keras_  # noqa: E402
+from rnninit.interop import KerasConversionWarning, from_keras_  # noqa: E402
 
 STRUCTURES = [(1, False), (1, True), (2, False), (2, True)]
 

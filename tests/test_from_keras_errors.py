@@ -30,7 +30,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras")
 
 from rnninit.errors import RnnInitError  # noqa: E402
-from rnninit.keras_io import KerasConversionError, from_keras_  # noqa: E402
+from rnninit.interop import KerasConversionError, from_keras_  # noqa: E402
 
 _RNG = np.random.default_rng(11)
 

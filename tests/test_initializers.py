@@ -8,8 +8,8 @@ import pytest
 import torch
 from scipy import stats
 
-from rnninit import initializers as I
 from rnninit.errors import InitializerError
+from rnninit.initializers import _tensor as I
 
 
 def _gen(seed: int = 0) -> torch.Generator:

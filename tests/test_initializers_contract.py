@@ -21,7 +21,7 @@ from torch import nn
 import rnninit
 from rnninit import initializers as I
 from rnninit.errors import InitializerError
-from rnninit.registry import INITIALIZERS, Init, dry_run
+from rnninit.initializers._registry import INITIALIZERS, Init, dry_run
 
 # --- initializers: He / Kaiming --------------------------------------------------------------
 

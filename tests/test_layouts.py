@@ -172,7 +172,8 @@ def test_layout_of_rejects_non_recurrent() -> None:
 
 
 def test_the_parameter_kinds_are_declared_once_and_give_the_order_of_parameters_of() -> None:
-    from rnninit import declaration, layouts
+    from rnninit import layouts
+    from rnninit.layouts import _declaration as declaration
 
     assert layouts.KINDS is declaration.KINDS
     assert not hasattr(layouts, "MATRIX_KINDS")  # the old alias of KINDS is gone

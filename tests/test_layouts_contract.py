@@ -108,7 +108,7 @@ def test_layout_properties_and_row_slices(
     module: nn.Module, gate_names: tuple[str, ...], hidden_out: int, keep: str | None
 ) -> None:
     lay = layout_of(module)
-    assert (lay.gate_names, lay.num_gates, lay.hidden_out, lay.keep_gate) == (
+    assert (lay.gates, lay.num_gates, lay.hidden_out, lay.keep_gate) == (
         gate_names,
         len(gate_names),
         hidden_out,

@@ -16,7 +16,7 @@ from neuralforecast.models.dilated_rnn import DRNN, LSTMCell
 
 import rnninit
 import rnninit.contrib.neuralforecast as contrib
-from rnninit.undeclared import UndeclaredModuleWarning
+from rnninit.layouts import UndeclaredModuleWarning
 
 IN, H, N, T = 5, 7, 3, 11
 

@@ -1,4 +1,5 @@
-"""The override keywords are defined once (``rnninit.overrides.Overrides``) and used everywhere."""
+"""The override keywords are defined once (``rnninit.schemes._overrides.Overrides``) and used
+everywhere."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from torch import nn
 
 import rnninit
 from rnninit import schemes
-from rnninit.apply import apply_recipe
 from rnninit.errors import SchemeError, UnknownNameError
 from rnninit.facade import init_
-from rnninit.overrides import OVERRIDE_KEYS, Explicit, Overrides, split_overrides
-from rnninit.recipes import Recipe
+from rnninit.schemes import Recipe, _builtin
+from rnninit.schemes._apply import apply_recipe
+from rnninit.schemes._overrides import OVERRIDE_KEYS, Explicit, Overrides, split_overrides
 
 
 def test_one_definition_types_every_entry_point() -> None:
@@ -35,7 +36,7 @@ def test_one_definition_types_every_entry_point() -> None:
 
 def test_scheme_params_typing_covers_every_factory() -> None:
     declared = set(schemes.SchemeParams.__annotations__)
-    assert {p for ps in schemes._PARAMS.values() for p in ps} == declared
+    assert {p for ps in _builtin._PARAMS.values() for p in ps} == declared
 
 
 @pytest.mark.parametrize("key", OVERRIDE_KEYS)

@@ -24,6 +24,8 @@ def test_the_api_pages_are_found() -> None:
 
 @pytest.mark.parametrize("module", DOCUMENTED)
 def test_every_public_callable_has_a_runnable_example(module: str) -> None:
+    if module.startswith("rnninit_bench"):  # the benchmark's pages: run where it is installed
+        pytest.importorskip("rnninit_bench")
     mod = importlib.import_module(module)
     public = [getattr(mod, name) for name in mod.__all__]
     callables = [o for o in public if inspect.isfunction(o) or inspect.isclass(o)]

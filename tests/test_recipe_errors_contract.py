@@ -11,8 +11,8 @@ from torch import nn
 
 import rnninit
 from rnninit.errors import InitializerError, SchemeError, SchemeWarning, UnknownNameError
-from rnninit.recipes import Recipe
-from rnninit.registry import Init
+from rnninit.initializers import Init
+from rnninit.schemes import Recipe
 
 # --- every error branch of recipes and scheme parameters: type and exact message -------------
 
@@ -330,7 +330,7 @@ def test_every_error_branch_is_typed_with_its_exact_message(
     with pytest.raises(error) as err:
         make()
     assert type(err.value) is error
-    inits = ", ".join(sorted(rnninit.registry.INITIALIZERS))
+    inits = ", ".join(sorted(rnninit.initializers.INITIALIZERS))
     assert str(err.value) == message.replace(_INITS, inits)
 
 

@@ -15,16 +15,16 @@ from torch import nn
 
 import rnninit
 from rnninit.errors import SchemeError, UnknownNameError
-from rnninit.registry import Init
+from rnninit.initializers import Init
 
 _PARAMS = {"chrono": {"max_timescale": 40}}
 
 
-def _json(r: rnninit.Recipe) -> rnninit.Recipe:
-    return rnninit.Recipe.from_dict(json.loads(json.dumps(r.to_dict())))
+def _json(r: rnninit.schemes.Recipe) -> rnninit.schemes.Recipe:
+    return rnninit.schemes.Recipe.from_dict(json.loads(json.dumps(r.to_dict())))
 
 
-@pytest.mark.parametrize("name", rnninit.SCHEMES)
+@pytest.mark.parametrize("name", rnninit.schemes.SCHEMES)
 def test_round_trip_through_json(name: str) -> None:
     r = rnninit.recipe(name, **_PARAMS.get(name, {}))
     back = _json(r)
@@ -32,7 +32,7 @@ def test_round_trip_through_json(name: str) -> None:
         assert getattr(back, f.name) == getattr(r, f.name), f.name
 
 
-def _every_field_recipe() -> rnninit.Recipe:
+def _every_field_recipe() -> rnninit.schemes.Recipe:
     """A recipe where every field differs from its default (per-layer AND per-gate choices)."""
     r = rnninit.recipe(
         "chrono",
@@ -109,22 +109,22 @@ def test_callables_cannot_be_serialized_but_registered_names_can() -> None:
     r = rnninit.recipe("orthogonal", bias=half)
     with pytest.raises(TypeError, match="register"):
         r.to_dict()
-    rnninit.register("test_half", lambda t, generator=None: t.fill_(0.5), random=False)
+    rnninit.initializers.register("test_half", lambda t, generator=None: t.fill_(0.5), random=False)
     r = rnninit.recipe("orthogonal", bias="test_half")
-    assert rnninit.Recipe.from_dict(json.loads(json.dumps(r.to_dict()))) == r
+    assert rnninit.schemes.Recipe.from_dict(json.loads(json.dumps(r.to_dict()))) == r
 
 
 def test_bad_recipe_dicts() -> None:
     with pytest.raises(UnknownNameError, match="Did you mean 'recurrent'"):
-        rnninit.Recipe.from_dict({"name": "x", "recurent": "orthogonal"})
+        rnninit.schemes.Recipe.from_dict({"name": "x", "recurent": "orthogonal"})
     with pytest.raises(UnknownNameError, match="whole"):
-        rnninit.Recipe.from_dict({"name": "x", "input": "zeros", "whole": ["inputs"]})
+        rnninit.schemes.Recipe.from_dict({"name": "x", "input": "zeros", "whole": ["inputs"]})
     with pytest.raises(SchemeError, match="does not set"):
-        rnninit.Recipe.from_dict({"name": "x", "whole": ["input"]})
+        rnninit.schemes.Recipe.from_dict({"name": "x", "whole": ["input"]})
     with pytest.raises(SchemeError):
-        rnninit.Recipe.from_dict([1, 2])  # type: ignore[arg-type]
+        rnninit.schemes.Recipe.from_dict([1, 2])  # type: ignore[arg-type]
     with pytest.raises(UnknownNameError, match="'normal'"):
-        rnninit.Recipe.from_dict({"name": "x", "input": {"name": "nromal", "std": 1}})
+        rnninit.schemes.Recipe.from_dict({"name": "x", "input": {"name": "nromal", "std": 1}})
 
 
 # --- property-based: every configuration, every applicable scheme -------------------------
@@ -140,7 +140,7 @@ configs = st.fixed_dictionaries(
         "proj": st.integers(0, 3),
         "bias": st.booleans(),
         "batch_first": st.booleans(),
-        "scheme": st.sampled_from(rnninit.SCHEMES),
+        "scheme": st.sampled_from(rnninit.schemes.SCHEMES),
         "seed": st.integers(0, 2**16),
     }
 )

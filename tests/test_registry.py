@@ -9,16 +9,17 @@ import torch
 from torch import nn
 
 import rnninit
-from rnninit.errors import InitializerError
-from rnninit.registry import INITIALIZERS
+from rnninit.errors import InitializerError, UnknownNameError
+from rnninit.initializers import INITIALIZERS, register, unregister
+from rnninit.initializers._registry import _REGISTERED
 
 
 @pytest.fixture(autouse=True)
 def _clean_registry() -> Iterator[None]:
     before = dict(INITIALIZERS)
     yield
-    INITIALIZERS.clear()
-    INITIALIZERS.update(before)
+    _REGISTERED.clear()  # the registry behind the read-only INITIALIZERS
+    _REGISTERED.update(before)
 
 
 def test_a_random_fn_without_generator_is_refused_at_register_time() -> None:
@@ -26,7 +27,7 @@ def test_a_random_fn_without_generator_is_refused_at_register_time() -> None:
         return t.normal_(0.0, std)
 
     with pytest.raises(InitializerError, match="noisy_ takes no generator= keyword") as info:
-        rnninit.register("noisy", noisy_, {"std": 0.1})
+        rnninit.initializers.register("noisy", noisy_, {"std": 0.1})
     assert "random=False" in str(info.value)
     assert "noisy" not in INITIALIZERS
 
@@ -38,7 +39,7 @@ def test_a_deterministic_fn_is_called_without_generator() -> None:
         calls.append({"by": by, "meta": t.is_meta})
         return t.fill_(by)
 
-    rnninit.register("shift", shift_, {"by": 1.0}, random=False)
+    rnninit.initializers.register("shift", shift_, {"by": 1.0}, random=False)
     lstm = rnninit.init_(nn.LSTM(3, 4), None, bias=("shift", {"by": 0.25}))
     # once per gate block of b_ih (4 LSTM gates), after a dry run of each on the meta device;
     # no generator= was passed (shift_ would raise TypeError)
@@ -51,7 +52,7 @@ def test_a_random_fn_gets_the_generator() -> None:
     def draw_(t: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
         return t.uniform_(-1.0, 1.0, generator=generator)
 
-    rnninit.register("draw", draw_)
+    rnninit.initializers.register("draw", draw_)
     a = rnninit.init_(
         nn.GRU(3, 4), None, recurrent="draw", generator=torch.Generator().manual_seed(3)
     )
@@ -66,20 +67,35 @@ def test_declared_params_must_be_accepted() -> None:
         return t.fill_(0.0)
 
     with pytest.raises(InitializerError, match="takes no keyword 'value'"):
-        rnninit.register("fill", fill_, {"value": 1.0}, random=False)
+        rnninit.initializers.register("fill", fill_, {"value": 1.0}, random=False)
 
 
 def test_kwargs_catch_all_is_accepted() -> None:
     def anything_(t: torch.Tensor, **kw: object) -> torch.Tensor:
         return t.zero_()
 
-    rnninit.register("anything", anything_, {"x": 1.0})  # **kw accepts generator= and x=
+    rnninit.initializers.register(
+        "anything", anything_, {"x": 1.0}
+    )  # **kw accepts generator= and x=
     assert "anything" in INITIALIZERS
 
 
 @pytest.mark.parametrize("bad", ["", 3])
 def test_bad_names_and_fns(bad: object) -> None:
     with pytest.raises(InitializerError, match="name"):
-        rnninit.register(bad, lambda t: t, random=False)  # type: ignore[arg-type]
+        rnninit.initializers.register(bad, lambda t: t, random=False)  # type: ignore[arg-type]
     with pytest.raises(InitializerError, match="callable"):
-        rnninit.register("x", 3, random=False)  # type: ignore[arg-type]
+        rnninit.initializers.register("x", 3, random=False)  # type: ignore[arg-type]
+
+
+def test_the_registry_is_read_only_so_register_is_the_only_way_in() -> None:
+    with pytest.raises(TypeError):
+        INITIALIZERS["mine"] = INITIALIZERS["zeros"]  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        INITIALIZERS.clear()  # type: ignore[attr-defined]
+    register("mine", lambda t, generator=None: t.zero_())
+    assert INITIALIZERS["mine"].name == "mine"
+    unregister("mine")
+    assert "mine" not in INITIALIZERS
+    with pytest.raises(UnknownNameError, match="'mine'"):
+        unregister("mine")

@@ -1,4 +1,4 @@
-"""The contract of ``rnninit.registry.register`` and ``Init``: every flag, repr and dict form,
+"""The contract of ``rnninit.initializers.register`` and ``Init``: every flag, repr and dict form,
 and every error message compared whole.
 """
 
@@ -11,14 +11,14 @@ from core_contract_support import _named_fill_, _Unnamed
 import rnninit
 from rnninit import initializers as I
 from rnninit.errors import InitializerError, UnknownNameError
-from rnninit.registry import INITIALIZERS, NUMBER, REQUIRED, Init
+from rnninit.initializers._registry import INITIALIZERS, NUMBER, REQUIRED, Init
 
 # --- registry: register ----------------------------------------------------------------------
 
 
 def test_register_error_names_the_fn_by_repr_when_it_has_no_name(clean_registry: None) -> None:
     with pytest.raises(InitializerError) as err:
-        rnninit.register("bad", _Unnamed())
+        rnninit.initializers.register("bad", _Unnamed())
     assert str(err.value) == (
         "register('bad'): Unnamed() takes no generator= keyword, but random=True means every "
         "draw must be reproducible with a torch.Generator; add a generator=None keyword and draw "
@@ -32,7 +32,7 @@ def test_register_lists_every_undeclared_keyword(clean_registry: None) -> None:
         return t.fill_(value)
 
     with pytest.raises(InitializerError) as err:
-        rnninit.register(
+        rnninit.initializers.register(
             "fill", fill_, {"value": 0.0, "low": 0.0}, context=("width",), random=False
         )
     assert str(err.value) == (
@@ -52,7 +52,7 @@ def test_register_rejects_bad_names_and_fns(
     clean_registry: None, name: object, fn: object, message: str
 ) -> None:
     with pytest.raises(InitializerError) as err:
-        rnninit.register(name, fn, random=False)  # type: ignore[arg-type]
+        rnninit.initializers.register(name, fn, random=False)  # type: ignore[arg-type]
     assert str(err.value) == message
 
 
@@ -60,7 +60,7 @@ def test_register_defaults_make_a_plain_random_weight_initializer(clean_registry
     def draw_(t: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         return t.uniform_(-1.0, 1.0, generator=generator)
 
-    rnninit.register("draw", draw_)
+    rnninit.initializers.register("draw", draw_)
     reg = INITIALIZERS["draw"]
     assert (reg.name, reg.fn, dict(reg.params), reg.context) == ("draw", draw_, {}, ())
     assert reg.random is True
@@ -78,7 +78,7 @@ def test_register_stores_every_flag_it_is_given(clean_registry: None) -> None:
     def mean(params: object) -> float:
         return 0.0
 
-    rnninit.register(
+    rnninit.initializers.register(
         "eye",
         eye_,
         context=(),
@@ -127,7 +127,7 @@ def test_init_to_dict_refuses_a_callable(fn: object, shown: str) -> None:
         Init("callable", {}, fn=fn).to_dict()  # type: ignore[arg-type]
     assert str(err.value) == (
         f"initializer {shown} is a Python callable and cannot be serialized; register it with "
-        "rnninit.register(name, fn) and use the name"
+        "rnninit.initializers.register(name, fn) and use the name"
     )
 
 

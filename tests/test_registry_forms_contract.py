@@ -11,7 +11,15 @@ from torch import nn
 
 import rnninit
 from rnninit.errors import InitializerError, UnknownNameError
-from rnninit.registry import INITIALIZERS, NUMBER, REQUIRED, Init, as_init, call_init, dry_run
+from rnninit.initializers._registry import (
+    INITIALIZERS,
+    NUMBER,
+    REQUIRED,
+    Init,
+    as_init,
+    call_init,
+    dry_run,
+)
 
 # --- registry: as_init, every accepted form and every error branch ---------------------------
 
@@ -21,7 +29,7 @@ def two_required(clean_registry: None) -> None:
     def pair_(t: torch.Tensor, a: object, b: float) -> torch.Tensor:
         return t.fill_(b)
 
-    rnninit.register("pair", pair_, {"a": REQUIRED, "b": NUMBER}, random=False)
+    rnninit.initializers.register("pair", pair_, {"a": REQUIRED, "b": NUMBER}, random=False)
 
 
 def test_as_init_accepted_forms() -> None:
@@ -254,8 +262,10 @@ def probe(clean_registry: None) -> list[dict[str, object]]:
     def probe_(t: torch.Tensor, **kw: object) -> None:
         calls.append({"device": t.device.type, "shape": tuple(t.shape), **kw})
 
-    rnninit.register("probe", probe_, {"a": 1.0, "b": REQUIRED}, context=("hidden_size",))
-    rnninit.register("probe_det", probe_, {"a": 1.0}, random=False)
+    rnninit.initializers.register(
+        "probe", probe_, {"a": 1.0, "b": REQUIRED}, context=("hidden_size",)
+    )
+    rnninit.initializers.register("probe_det", probe_, {"a": 1.0}, random=False)
     return calls
 
 

@@ -12,7 +12,7 @@ from states_kinds_support import META, _gen, _parts
 from torch import nn
 
 from rnninit.errors import InitializerError, UnknownNameError
-from rnninit.registry import REQUIRED
+from rnninit.initializers._registry import REQUIRED
 from rnninit.states import InitialState
 from rnninit.states.kinds import LEARNED_KINDS, LearnedKind, learned_name, resolve_init
 

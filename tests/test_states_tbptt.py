@@ -9,6 +9,7 @@ case where a leak would not raise an error, so its bound is what catches it.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -87,3 +88,18 @@ def test_stateful_rollout_with_grad_enabled_does_not_grow_a_graph() -> None:
     assert sizes[0] == sizes[1] < 50
     # each undetached chunk would keep ~10*16*4*64 floats of gates alive: > 80 MB over 2000
     assert _rss_bytes() - rss_start < 32 * 2**20
+
+
+def test_the_reset_mask_errors_are_the_ones_docs_states_md_names() -> None:
+    """docs/states.md (issue 30): before the first call any mask is an ArgumentValueError;
+    once a state is carried, an index out of range is a StateShapeError."""
+    from rnninit.errors import ArgumentValueError, StateShapeError
+
+    rec = Recurrent(nn.GRU(3, 4), "zeros", stateful=True)
+    with pytest.raises(ArgumentValueError):
+        rec.reset([7])
+    rec(torch.randn(5, 2, 3))
+    with pytest.raises(StateShapeError):
+        rec.reset([7])
+    page = (Path(__file__).resolve().parent.parent / "docs" / "states.md").read_text()
+    assert "any mask is an `ArgumentValueError`" in page

@@ -10,7 +10,7 @@ from torch import nn
 
 import rnninit
 from rnninit.errors import SchemeError, UnknownNameError
-from rnninit.registry import INITIALIZERS
+from rnninit.initializers import INITIALIZERS
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -43,10 +43,10 @@ def test_tie_is_data_not_a_sentinel_initializer() -> None:
 
 
 def test_a_positive_tie_and_a_custom_recipe_apply_generically() -> None:
-    r = rnninit.Recipe(
+    r = rnninit.schemes.Recipe(
         "mine",
-        bias=rnninit.Init("zeros"),
-        gates={"r": {"bias": rnninit.Init("constant", {"value": 0.7})}},
+        bias=rnninit.initializers.Init("zeros"),
+        gates={"r": {"bias": rnninit.initializers.Init("constant", {"value": 0.7})}},
         tied={"z": {"bias": "r"}},
         families=("GRU",),
     )
@@ -81,11 +81,11 @@ def test_a_gate_override_replaces_the_tie() -> None:
 def test_bad_ties_are_typed_errors(tied: object, error: type[Exception], fragment: str) -> None:
     data = {"name": "bad", "bias": "zeros", "tied": tied}
     with pytest.raises(error, match=fragment):
-        rnninit.Recipe.from_dict(data)
+        rnninit.schemes.Recipe.from_dict(data)
 
 
 def test_a_tie_and_a_gate_override_of_the_same_bias_conflict() -> None:
     with pytest.raises(SchemeError, match="both set"):
-        rnninit.Recipe.from_dict(
+        rnninit.schemes.Recipe.from_dict(
             {"name": "bad", "gates": {"i": {"bias": 1.0}}, "tied": {"i": {"bias": "-f"}}}
         )

@@ -19,7 +19,6 @@ from torch import nn
 
 import rnninit
 from rnninit.auto import auto_init_
-from rnninit.bench.spec import parse_scheme
 from rnninit.errors import InitializerError, UnknownNameError
 from rnninit.initializers import chrono_, chrono_log_
 
@@ -141,14 +140,6 @@ def test_bad_timescales_is_a_typed_error_and_leaves_the_model_as_it_was() -> Non
         str(err.value) == "timescales='lgo' is not known; valid: log, uniform. Did you mean 'log'?"
     )
     assert all(torch.equal(a, b) for a, b in zip(before, lstm.parameters(), strict=True))
-
-
-def test_bench_specs_take_timescales_by_name() -> None:
-    spec = parse_scheme("auto+timescales=uniform+target=2", ("flax",))
-    assert spec.kwargs(100.0) == {"timescales": "uniform", "target": 2.0}
-    with pytest.raises(UnknownNameError) as err:
-        parse_scheme("auto+timescales=logg", ("flax",))
-    assert "Did you mean 'log'?" in str(err.value)
 
 
 def _chrono_base(t_max: float, seed: int, **kwargs: object) -> nn.LSTM:

@@ -18,7 +18,7 @@ from keras_port_helpers import IN, KINDS, T, assert_same_run, keras_layer, run_k
 from keras_port_helpers import torch_module as make_module
 from torch import nn
 
-from rnninit.keras_io import KerasConversionError, from_keras_, to_keras
+from rnninit.interop import KerasConversionError, from_keras_, to_keras
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 

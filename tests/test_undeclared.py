@@ -2,7 +2,7 @@
 has no declaration warns once, naming its path, its class and how to declare it; the declared
 layers are still started, the undeclared module is left bit-identical; alone it is a typed error.
 
-The rule (rnninit.undeclared) is checked on real undeclared torchrecurrent cells (every one
+The rule (rnninit.layouts, _undeclared) is checked on real undeclared torchrecurrent cells (every one
 that rnninit.contrib.torchrecurrent does not declare) and on modules written here.
 """
 
@@ -18,7 +18,7 @@ from torch import nn
 import rnninit
 import rnninit.contrib.torchrecurrent as contrib
 from rnninit.errors import NoRecurrentModuleError
-from rnninit.undeclared import UndeclaredModuleWarning, undeclared_recurrent
+from rnninit.layouts import UndeclaredModuleWarning, undeclared_recurrent
 
 IN, H = 3, 4
 

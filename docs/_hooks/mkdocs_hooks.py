@@ -148,9 +148,16 @@ def _why(name: str, src: Path) -> str:
     return f"{name} (no docstring)"
 
 
+def _source_root(module: str, root: Path) -> Path:
+    """Where ``module`` lives: ``src/`` (rnninit) or ``bench/src/`` (rnninit_bench)."""
+    bench = root / "bench" / "src"
+    return bench if (bench / module.split(".")[0]).is_dir() else root / "src"
+
+
 def on_post_page(output: str, page: Any, config: Any) -> str:
-    src = _repo_root(config) / "src"
+    root = _repo_root(config)
     for module in _MODULES.get(page.file.src_uri, []):
+        src = _source_root(module, root)
         missing = [n for n in _exports(module, src) if f'id="{module}.{n}"' not in output]
         if missing:
             log.warning(

@@ -1,41 +1,38 @@
 """rnninit: start PyTorch recurrent networks right.
 
 Gate-aware initialization of ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and their Cell classes
-(:func:`init_`, including the data-calibrated ``"auto"`` scheme) and of any module whose
-gates are declared once (:class:`Declaration`, :func:`register_layout`); initial hidden and
-cell states of every useful kind (:func:`initial_state`, :class:`InitialState`,
-:func:`attach_initial_state`, :class:`Recurrent`), diagnostics (:func:`describe`,
-:func:`check`, :func:`timescales`, :func:`gradient_horizon`), Keras interop
-(:func:`from_keras_`, :func:`to_keras`) and a benchmark (``rnninit bench``).
+(:func:`init_`, including the data-calibrated ``"auto"`` scheme; :func:`recipe` shows a scheme
+as data) and of any module whose gates are declared once (:class:`Declaration`,
+:func:`register_layout`, :func:`gates`); initial hidden and cell states of every useful kind
+(:func:`initial_state`, :class:`InitialState`, :func:`attach_initial_state`,
+:class:`Recurrent`); diagnostics (:func:`describe`, :func:`check`).
 
-The top level holds what a user calls. Result types, layout tools, errors and checkpoint helpers
-live in their subpackages: :mod:`rnninit.layouts` (gate order, :func:`~rnninit.layouts.layout_of`,
-:class:`~rnninit.layouts.GateBlock`), :mod:`rnninit.diagnose` (result types,
-:func:`~rnninit.diagnose.load_checkpoint`), :mod:`rnninit.states`, :mod:`rnninit.errors`,
-:mod:`rnninit.auto`, :mod:`rnninit.bench`.
+The top level holds what most users call. The rest lives in the subpackage of its layer, and
+the tree is the map. Bottom to top (each subpackage imports only from those below it; no import
+inside a function dodges a layer; ``make lint`` enforces it with import-linter, the ``layers``
+contract in ``pyproject.toml``, and ``tests/test_architecture.py``):
 
-Architecture: the package is built in layers, each module importing only from the layers
-below it (no import cycle; no import inside a function except of optional third-party packages
-and the command line's lazy subcommands). ``make lint`` enforces it (import-linter, the
-``layers`` contract in ``pyproject.toml``; ``tests/test_architecture.py``). Bottom to top:
+1. :mod:`rnninit.errors` (the error family, rooted at :class:`RnnInitError`), ``_version``;
+2. :mod:`rnninit.layouts`: how a module class holds its gates (declarations, PyTorch's own
+   classes, the registry of declarations, choosing the layers, a declaration bound to a module)
+   and the gate blocks; its docstring states the equations, once;
+3. :mod:`rnninit.initializers`: the tensor-level initializers, the gate biases, the named
+   registry (:func:`~rnninit.initializers.register`) and its built-in catalogue;
+4. :mod:`rnninit.schemes`: a scheme as data (:class:`~rnninit.schemes.Recipe`, the override
+   keywords, the built-in schemes), then a recipe planned on the selected layers, validated,
+   drawn and written atomically;
+5. :mod:`rnninit.auto`: the data-calibrated scheme and its calibration;
+6. ``facade``: :func:`init_`, dispatching ``"auto"`` to :mod:`rnninit.auto`, the rest to
+   :mod:`rnninit.schemes`;
+7. :mod:`rnninit.states`, then :mod:`rnninit.diagnose`, then :mod:`rnninit.interop` (Keras),
+   then :mod:`rnninit.contrib` (declarations of third-party cells), then
+   :mod:`rnninit.integrations` (inside other libraries' training loops);
+8. ``demo`` and ``cli`` (the command line; ``rnninit bench``, ``report`` and ``crossdata`` run
+   the benchmark, a distribution of its own: ``rnninit-bench``, package ``rnninit_bench``).
 
-1. ``errors``, ``_version``: the error family, the version;
-2. ``declaration`` (how a module class holds its gates), ``torch_layouts`` (PyTorch's own
-   classes declared), ``layout_registry`` (class -> declaration), ``selection``
-   (``include=``/``exclude=``), ``undeclared`` (modules that look recurrent but have no
-   declaration: ``init_`` warns), ``binding`` (a declaration matched to a module: its layout),
-   then ``layouts`` (the gate blocks, the equations);
-3. ``_draw``, ``gate_biases``, ``initializers``: the tensor-level initializers;
-4. ``registry`` (names -> initializers), then ``catalog`` (the built-in names, registered
-   into the registry from above);
-5. ``overrides`` (the override keywords), ``recipes`` (a scheme as data), ``schemes`` (the
-   named schemes, their parameters, ``auto``'s keywords);
-6. ``parametrized``, ``plan``, ``validation``, ``transaction``, ``apply``: a recipe on the
-   selected layers, planned, validated, drawn, then written atomically;
-7. ``calibration``, ``auto``: the data-calibrated scheme;
-8. ``facade``: :func:`init_`, dispatching ``"auto"`` to ``auto`` and the rest to ``apply``;
-9. ``states``, then ``diagnose``, then ``interop`` and ``keras_io``, then ``contrib``
-   (declarations of third-party cells), then ``bench``, then ``demo`` and ``cli``.
+Old spellings (``rnninit.Recipe``, ``rnninit.register``, ``rnninit.from_keras_``, the flat
+module paths such as ``rnninit.schemes``) still work for one release, with a
+``DeprecationWarning`` naming the new one.
 
 >>> import torch, rnninit
 >>> lstm = torch.nn.LSTM(2, 8)
@@ -46,17 +43,15 @@ True
 
 from __future__ import annotations
 
-from . import catalog, initializers  # noqa: F401  (catalog: registers the built-in names)
+from typing import Any
+
+from . import _compat, auto, diagnose, initializers, interop, layouts, schemes, states  # noqa: F401
 from ._version import __version__
-from .declaration import Declaration
-from .diagnose import check, describe, gradient_horizon, timescales
+from .diagnose import check, describe
 from .errors import RnnInitError
 from .facade import init_
-from .keras_io import from_keras_, to_keras
-from .layouts import gates, register_layout
-from .recipes import Recipe
-from .registry import INITIALIZERS, Init, register
-from .schemes import SCHEMES, recipe
+from .layouts import Declaration, gates, register_layout
+from .schemes import recipe
 from .states import (
     InitialState,
     Recurrent,
@@ -66,13 +61,11 @@ from .states import (
     remove_initial_state,
 )
 
+_compat.install()
+
 __all__ = [
-    "INITIALIZERS",
-    "SCHEMES",
     "Declaration",
-    "Init",
     "InitialState",
-    "Recipe",
     "Recurrent",
     "RnnInitError",
     "__version__",
@@ -80,16 +73,15 @@ __all__ = [
     "check",
     "check_state",
     "describe",
-    "from_keras_",
     "gates",
-    "gradient_horizon",
     "init_",
     "initial_state",
-    "initializers",
     "recipe",
-    "register",
     "register_layout",
     "remove_initial_state",
-    "timescales",
-    "to_keras",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Old top-level names (``rnninit.Recipe``, ...): the object, with a DeprecationWarning."""
+    return _compat.moved_name(name)

@@ -194,7 +194,7 @@ class KerasConversionError(RnnInitError, ValueError):
     why it cannot be brought over and what to do instead.
 
     >>> import torch
-    >>> from rnninit.keras_io import from_keras_
+    >>> from rnninit.interop import from_keras_
     >>> try:
     ...     from_keras_(torch.nn.GRU(3, 2), [torch.zeros(3, 6), torch.zeros(2, 6), torch.zeros(6)])
     ... except KerasConversionError as err:

@@ -3,12 +3,12 @@
 The data flow, one step per module, top to bottom::
 
     init_(module, scheme, **overrides)                    rnninit.facade (this module)
-      -> the keywords split once: overrides | scheme parameters   rnninit.overrides
+      -> the keywords split once: overrides | scheme parameters   rnninit.schemes
       -> "auto": calibrate on data, then the overrides    rnninit.auto
-      -> otherwise the recipe                             rnninit.schemes, rnninit.recipes
-      -> plan                                             rnninit.plan
-      -> validation                                       rnninit.validation
-      -> draw, then the atomic write                      rnninit.apply, rnninit.transaction
+      -> otherwise the recipe                             rnninit.schemes, rnninit.schemes
+      -> plan                                             rnninit.schemes
+      -> validation                                       rnninit.schemes
+      -> draw, then the atomic write                      rnninit.schemes, rnninit.schemes
 
 >>> import torch
 >>> lstm = init_(torch.nn.LSTM(3, 4), "chrono", max_timescale=50, generator=torch.Generator())
@@ -25,48 +25,17 @@ import torch
 from torch import nn
 from typing_extensions import Unpack
 
-from .apply import apply_recipe
-from .auto import auto_init_
-from .errors import ArgumentTypeError, SchemeError, UnknownNameError
-from .layouts import find_recurrent
-from .overrides import Explicit, Overrides, split_overrides
-from .recipes import Recipe
-from .schemes import AUTO, AUTO_PARAMS, KEEP, InitKwargs, build_recipe
-from .transaction import atomic
-from .undeclared import warn_undeclared
-from .validation import check_arguments
+from .auto._scheme import auto_then_
+from .errors import ArgumentTypeError, SchemeError
+from .layouts import warn_undeclared
+from .schemes import AUTO, KEEP, InitKwargs, build_recipe
+from .schemes._apply import apply_recipe
+from .schemes._overrides import Explicit, split_overrides
+from .schemes._recipes import Recipe
 
 __all__ = ["init_"]
 
 M = TypeVar("M", bound=nn.Module)
-
-
-def _init_auto(
-    module: M,
-    given: Overrides,
-    params: Mapping[str, Any],
-    include: str | Sequence[str] | None,
-    exclude: str | Sequence[str] | None,
-    generator: torch.Generator | None,
-) -> M:
-    """``init_(module, "auto", ...)``: calibrate, then apply the overrides, atomically."""
-    for key in params:
-        if key not in AUTO_PARAMS:
-            raise UnknownNameError("keyword for scheme 'auto'", key, (*AUTO_PARAMS, *given))
-    check_arguments(include, exclude, generator)
-    overrides = build_recipe(KEEP, given, {}) if given else None
-    with atomic(find_recurrent(module, include, exclude)):
-        auto_init_(module, include=include, exclude=exclude, generator=generator, **params)
-        if overrides is not None:  # the user's overrides win over the calibrated start
-            apply_recipe(
-                module,
-                overrides,
-                include=include,
-                exclude=exclude,
-                generator=generator,
-                explicit=Explicit.of(given),
-            )
-    return module
 
 
 def init_(
@@ -82,22 +51,23 @@ def init_(
 
     Args:
         module: an ``nn.RNN/LSTM/GRU``, a Cell, or any module containing them.
-        scheme: a name from :data:`rnninit.SCHEMES` (``"orthogonal"``, ``"chrono"``, ``"keras"``,
-            ...), ``"auto"`` (calibrated on ``data=``, see :func:`rnninit.auto.auto_init_`), a
-            :class:`Recipe`, or a recipe dict. ``None`` keeps every parameter and applies only
-            the overrides.
+        scheme: a name from :data:`rnninit.schemes.SCHEMES` (``"orthogonal"``, ``"chrono"``,
+            ``"keras"``, ...), ``"auto"`` (calibrated on ``data=``, see
+            :func:`rnninit.auto.auto_init_`), a :class:`Recipe`, or a recipe dict. ``None``
+            keeps every parameter and applies only the overrides.
         include: glob patterns on qualified module names choosing the layers (a
             ``torch.compile``'d model matches with or without its ``_orig_mod.`` prefix).
         exclude: glob patterns of layers to leave out (matched like ``include``).
         generator: a ``torch.Generator`` for reproducible draws (same seed, same bits).
-        overrides: the override keywords of :class:`rnninit.overrides.Overrides` (``input``,
-            ``recurrent``, ``projection``, ``bias``, ``bias_hn``, ``gates``, ``forget_bias``,
-            ``whole``, ``layers``) and the scheme's parameters (``max_timescale=`` for
+        overrides: the override keywords of :class:`~rnninit.schemes._overrides.Overrides`
+            (``input``, ``recurrent``, ``projection``, ``bias``, ``bias_hn``, ``gates``,
+            ``forget_bias``, ``whole``, ``layers``) and the scheme's parameters
+            (``max_timescale=`` for
             ``"chrono"``, ...). ``bias`` is the effective gate bias ``b_ih + b_hh`` (written into
             ``b_ih``, ``b_hh`` zeroed); precedence ``gates`` > ``layers`` > the scheme.
 
     The equations and gate rows are in :mod:`rnninit.layouts`; the schemes in
-    ``docs/recipes.md``; the steps in :mod:`rnninit.apply`. Parametrized weights
+    ``docs/recipes.md``; the steps in :mod:`rnninit.schemes`. Parametrized weights
     (``torch.nn.utils.parametrize``, e.g. ``weight_norm``, and the legacy ``weight_norm`` hook)
     are initialized through their ``right_inverse`` so that the *effective* weight gets the
     scheme; a parametrization that cannot hold it (e.g. ``orthogonal`` on a per-gate orthogonal
@@ -120,8 +90,8 @@ def init_(
         raise ArgumentTypeError("module", module, "a torch.nn.Module")
     given, scheme_params = split_overrides(overrides)
     if isinstance(scheme, str) and scheme == AUTO:
-        _init_auto(module, given, scheme_params, include, exclude, generator)
-        warn_undeclared(module, include, exclude)  # no silent skip (rnninit.undeclared)
+        auto_then_(module, scheme_params, given, include, exclude, generator)
+        warn_undeclared(module, include, exclude)  # no silent skip
         return module
     if scheme is None:
         if not given and not scheme_params:
@@ -139,5 +109,5 @@ def init_(
         generator=generator,
         explicit=Explicit.of(given),
     )
-    warn_undeclared(module, include, exclude)  # no silent skip (rnninit.undeclared)
+    warn_undeclared(module, include, exclude)  # no silent skip
     return module

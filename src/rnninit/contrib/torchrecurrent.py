@@ -47,8 +47,8 @@ from __future__ import annotations
 
 import torchrecurrent as tr
 
-from ..declaration import Declaration
-from ..layout_registry import register_layout
+from ..layouts._declaration import Declaration
+from ..layouts._registry import register_layout
 
 __all__ = ["DECLARATIONS", "NOT_DECLARED"]
 

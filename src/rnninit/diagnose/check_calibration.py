@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from ..apply import DATA_HORIZON_ATTRIBUTE
+from ..schemes._apply import DATA_HORIZON_ATTRIBUTE
 from .findings import Finding
 
 __all__ = ["one_step_calibration"]

@@ -55,9 +55,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..apply import SCHEME_ATTRIBUTE
 from ..errors import ArgumentTypeError, check_int, shown
 from ..layouts import GateBlock, find_recurrent, gates, layout_of, parameters_of
+from ..schemes._apply import SCHEME_ATTRIBUTE
 from .check_calibration import one_step_calibration
 from .check_states import Selected, states_not_in_optimizer, states_without_grad, trainable_states
 from .findings import Finding, Report
@@ -186,7 +186,7 @@ def _pytorch_default_long(recurrent: Selected, seq_len: int) -> list[Finding]:
             "rnninit.init_(model, 'auto', data=batch), the recommended start (calibrated on a "
             "batch of your data, keep-gate timescales up to 3x its length); with no data at hand, "
             f"rnninit.init_(model, 'chrono', max_timescale={seq_len}) (Tallec & Ollivier 2018); "
-            f"check with rnninit.gradient_horizon(model, {seq_len})"
+            f"check with rnninit.diagnose.gradient_horizon(model, {seq_len})"
             if lay.keep_gate is not None
             else "use an LSTM/GRU started with rnninit.init_(model, 'auto', data=batch), or for a "
             "relu RNN rnninit.init_(rnn, 'irnn')"

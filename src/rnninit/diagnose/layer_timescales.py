@@ -98,7 +98,7 @@ class Timescales:
         """The per-layer summaries as a :class:`~rnninit.diagnose.table.Table`."""
         cols: tuple[str, ...] = ("module", "family", "layer", "dir", "gate", "units")
         cols += ("tau_median", "tau_min", "tau_max", "tau_q10", "tau_q90")
-        title = "rnninit.timescales: tau = 1 / (1 - sigmoid(b_keep)) per unit"
+        title = "rnninit.diagnose.timescales: tau = 1 / (1 - sigmoid(b_keep)) per unit"
         rows = [x.summary() for x in self.layers]
         for r in rows:
             r["module"] = r["module"] or "<root>"

@@ -160,7 +160,7 @@ def effective_biases(
         lay = layout_of(sub)
         for layer in range(lay.num_layers):
             for direction in range(lay.num_directions):
-                for g in lay.gate_names:
+                for g in lay.gates:
                     if lay.family == "GRU" and g == "n":
                         continue
                     k = (name, layer, direction, g)

@@ -2,7 +2,7 @@
 
 No Keras import here: this is the plain-array path (weights saved by any Keras or TensorFlow
 version) and the common back end of the Keras-layer path. The math is documented in
-:mod:`rnninit.keras_io`.
+:mod:`rnninit.interop`.
 
 Per direction Keras stores ``[kernel (in, G*H), recurrent_kernel (H, G*H), bias]`` (no bias
 when ``use_bias=False``); the bias is ``(G*H,)`` for LSTM and SimpleRNN and ``(2, G*H)`` for

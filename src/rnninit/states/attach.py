@@ -28,8 +28,8 @@ import torch
 from torch import nn
 
 from ..errors import ArgumentTypeError, InitializerError, NoRecurrentModuleError
+from ..initializers._registry import InitLike
 from ..layouts import find_recurrent, is_recurrent
-from ..registry import InitLike
 from .modules import InitialState
 from .shapes import batch_of, spec_of
 

@@ -4,7 +4,7 @@ The ``init`` of :func:`rnninit.initial_state`, :class:`rnninit.InitialState` and
 :class:`rnninit.Recurrent` takes the forms of a weight initializer (Flax: ``carry_init`` is an
 ``Initializer`` like ``kernel_init``): a registered name, a number, ``(name, kwargs)``, a dict
 ``{"name": ..., **kwargs}`` or a callable on a tensor. The parameter-free names are the SAME
-registry entries as the weights' (:data:`rnninit.registry.INITIALIZERS` with
+registry entries as the weights' (:data:`rnninit.initializers.INITIALIZERS` with
 ``for_states=True``), with one meaning each:
 
 * ``zeros``: PyTorch's and Keras' default (``hx=None``);
@@ -57,7 +57,7 @@ from ..errors import (
     UnknownNameError,
     nearest,
 )
-from ..registry import INITIALIZERS, REQUIRED, Init, as_init, call_init
+from ..initializers._registry import INITIALIZERS, REQUIRED, Init, as_init, call_init
 from .shapes import StateSpec
 
 __all__ = [

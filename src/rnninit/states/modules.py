@@ -20,7 +20,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
 from ..errors import ArgumentTypeError, ExportError, InitializerError, StateShapeError
-from ..registry import dry_run
+from ..initializers._registry import dry_run
 from .kinds import Learned, Part, StateInit, StateInitLike, draw, resolve_init
 from .shapes import BatchInfo, StateSpec, resolve_target, spec_of
 
