@@ -2,8 +2,9 @@
 has no declaration warns once, naming its path, its class and how to declare it; the declared
 layers are still started, the undeclared module is left bit-identical; alone it is a typed error.
 
-The rule (rnninit.layouts, _undeclared) is checked on real undeclared torchrecurrent cells (every one
-that rnninit.contrib.torchrecurrent does not declare) and on modules written here.
+The rule (rnninit.layouts.undeclared_recurrent) is checked on real undeclared torchrecurrent
+cells (every one that rnninit.contrib.torchrecurrent does not declare) and on modules written
+here.
 """
 
 from __future__ import annotations

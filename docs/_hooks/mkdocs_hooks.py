@@ -41,6 +41,7 @@ REPO_FILES = (
     "benchmarks/results/*/results.jsonl",
     "benchmarks/results/*/plots/*.png",
     "benchmarks/results/*/NULL.md",
+    "benchmarks/results/*/RL.md",
     "benchmarks/results/forecast_versions/*/CROSSDATA.md",
     "benchmarks/results/forecast_versions/*/plots/*.png",
 )

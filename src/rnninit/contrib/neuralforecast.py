@@ -28,8 +28,7 @@ from __future__ import annotations
 
 from neuralforecast.models.dilated_rnn import LSTMCell
 
-from ..declaration import Declaration
-from ..layout_registry import register_layout
+from ..layouts import Declaration, register_layout
 
 __all__ = ["DECLARATIONS"]
 

@@ -47,8 +47,7 @@ from __future__ import annotations
 
 import torchrecurrent as tr
 
-from ..layouts._declaration import Declaration
-from ..layouts._registry import register_layout
+from ..layouts import Declaration, register_layout
 
 __all__ = ["DECLARATIONS", "NOT_DECLARED"]
 

@@ -66,9 +66,7 @@ from torch import nn
 
 from ..errors import ArgumentTypeError, ArgumentValueError, UnknownNameError
 from ..facade import init_
-from ..recipes import Recipe
-from ..schemes import AUTO, AUTO_PARAMS, KEEP, SCHEME_NAMES, recipe
-from ..selection import as_patterns
+from ..schemes import AUTO, AUTO_PARAMS, KEEP, SCHEME_NAMES, Recipe, check_arguments, recipe
 
 __all__ = ["INPUTS", "RnnInit"]
 
@@ -252,8 +250,7 @@ class RnnInit(_Base):
                 f"left out: {which}= is for scheme 'auto' (the calibration batches)",
             )
         _generator(generator)
-        as_patterns(include, "include")
-        as_patterns(exclude, "exclude")
+        check_arguments(include, exclude, None)  # include=, exclude= (generator: a seed too)
         self.scheme = scheme
         self.inputs = inputs
         self.batches = batches

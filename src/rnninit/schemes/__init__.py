@@ -31,6 +31,7 @@ from ._builtin import (
 )
 from ._overrides import OVERRIDE_KEYS
 from ._recipes import Recipe
+from ._validation import check_arguments
 
 __all__ = [
     "AUTO",
@@ -44,5 +45,6 @@ __all__ = [
     "Recipe",
     "SchemeParams",
     "build_recipe",
+    "check_arguments",
     "recipe",
 ]
