@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("sb3_contrib")
 pytest.importorskip("popgym")
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
