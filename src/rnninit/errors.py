@@ -308,7 +308,23 @@ class ArgumentValueError(RnnInitError, ValueError):
     ... except ArgumentValueError as e:
     ...     print(e)
     seq_len must be an int >= 2 or None, got -5
+
+    Like :class:`ArgumentTypeError` it also takes ``(argument, given, expected)``:
+
+    >>> print(ArgumentValueError("steps", 0, "a positive int"))
+    steps=0 is not valid; expected a positive int
     """
+
+    def __init__(self, argument: str, given: object = _UNSET, expected: str = "") -> None:
+        if given is _UNSET:  # a whole message, written where the context says more
+            super().__init__(argument)
+            self.argument, self.given, self.expected = "", None, ""
+            return
+        wanted = f"; expected {expected}" if expected else ""
+        super().__init__(f"{argument}={shown(given)} is not valid{wanted}")
+        self.argument = argument
+        self.given = given
+        self.expected = expected
 
 
 class ExportError(RnnInitError, RuntimeError):

@@ -67,6 +67,7 @@ from torch import nn
 from ..errors import ArgumentTypeError, ArgumentValueError, UnknownNameError
 from ..facade import init_
 from ..schemes import AUTO, AUTO_PARAMS, KEEP, SCHEME_NAMES, Recipe, check_arguments, recipe
+from ._supplied import refuse_supplied
 
 __all__ = ["INPUTS", "RnnInit"]
 
@@ -124,14 +125,9 @@ def _validate(scheme: object, overrides: dict[str, Any]) -> None:
             raise UnknownNameError("scheme", scheme, SCHEME_NAMES)
     elif not isinstance(scheme, Recipe | Mapping):
         raise ArgumentTypeError("scheme", scheme, "a scheme name, a Recipe or a recipe dict")
-    given = sorted(set(overrides) & set(_SUPPLIED))
-    if given:
-        raise ArgumentValueError(
-            given[0],
-            overrides[given[0]],
-            f"nothing: RnnInit takes {', '.join(_SUPPLIED)} from the training loader "
-            "(batches= says how many batches)",
-        )
+    refuse_supplied(
+        overrides, _SUPPLIED, "by RnnInit, from the training loader (batches= says how many)"
+    )
     if scheme != AUTO:
         recipe(scheme, **overrides)  # raises on a bad keyword
         return

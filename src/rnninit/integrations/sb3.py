@@ -53,6 +53,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_sequence
 from ..errors import ArgumentTypeError, ArgumentValueError, UnknownNameError
 from ..facade import init_
 from ..states import InitialState
+from ._supplied import refuse_supplied
 
 __all__ = [
     "LearnedStateCnnLstmPolicy",
@@ -278,13 +279,7 @@ def init_agent_(
     names = _lstms(policy)
     if not names:
         raise ArgumentValueError("agent", agent, "a policy with an lstm_actor")
-    given = sorted(set(overrides) & set(_SUPPLIED))
-    if given:
-        raise ArgumentValueError(
-            given[0],
-            overrides[given[0]],
-            f"nothing: init_agent_ supplies {', '.join(_SUPPLIED)} from the rollout",
-        )
+    refuse_supplied(overrides, _SUPPLIED, "by init_agent_, from the rollout")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ArgumentValueError("steps", steps, "a positive int (steps per environment)")
     own_env = env is None
