@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from rnninit_bench.crossdata import Problem, compare, first_or_tied
 
 LAST = 200  # episodes averaged for the final return
