@@ -75,7 +75,7 @@ __all__ = ["INPUTS", "RnnInit"]
 #: ``"training_step"`` (the default) calls ``module.training_step(batch, 0)``, the library's own
 #: training path, so every LightningModule's batch works as it is (its ``self.log`` and
 #: ``self.log_dict`` are silenced while calibrating); ``"forward"`` calls ``module(...)`` with
-#: the batch read by rnninit's rule (:func:`rnninit.calibration.model_call`: a tensor is the
+#: the batch read by rnninit's rule (:func:`rnninit.auto.auto_init_`'s rule: a tensor is the
 #: input, ``(inputs, targets)`` gives the inputs, a dict the keyword arguments or the one
 #: argument: pytorch-forecasting's ``(x_dict, y)`` gives ``module(x_dict)``).
 INPUTS: tuple[str, ...] = ("training_step", "forward")
@@ -175,7 +175,8 @@ class RnnInit(_Base):
 
     Args:
         scheme: ``"auto"`` (default: calibrated on the first ``batches`` training batches),
-            any name of :data:`rnninit.SCHEMES`, a :class:`rnninit.Recipe` or a recipe dict.
+            any name of :data:`rnninit.schemes.SCHEMES`, a :class:`rnninit.schemes.Recipe` or a
+            recipe dict.
         inputs: for ``"auto"``, how a batch runs the module: ``"training_step"`` (default: the
             module's own training step, whatever its batch format: darts, GluonTS,
             pytorch-forecasting, neuralforecast), ``"forward"`` (rnninit's batch rule on
