@@ -170,7 +170,7 @@ def report(folder: Path, min_seeds: int = 5) -> Path:
             f"{runs[0]['steps']} steps per run.",
             "",
         ]
-    probs: list[Problem] = []
+    per_task: dict[str, dict[str, tuple[float, ...]]] = {}
     for task in tasks:
         rand = random_play(task)
         med = {
@@ -205,15 +205,20 @@ def report(folder: Path, min_seeds: int = 5) -> Path:
                 values[s] = tuple(fin)
         lines += ["", f"![learning curves, {task}](plots/curves_{task}.png)", ""]
         curves(runs, task, main + extra, folder / "plots" / f"curves_{task}.png")
-        if all(s in values for s in main):
-            probs.append(Problem(f"rl-{task}", "lstm", 64, "return", values))
+        per_task[task] = values
     lines += ["## Across tasks", ""]
-    if len(probs) < 2:
-        lines += [f"Fewer than 2 tasks have every main start on {min_seeds} seeds yet.", ""]
+    common = [s for s in main + extra if all(s in v for v in per_task.values())]
+    probs = [
+        Problem(f"rl-{t}", "lstm", 64, "return", {s: v[s] for s in common})
+        for t, v in per_task.items()
+    ]
+    if len(probs) < 2 or "library" not in common:
+        lines += [f"Fewer than 2 tasks have the library's start on {min_seeds} seeds yet.", ""]
     else:
-        common = [s for s in main + extra if all(s in p.values for p in probs)]
+        left = [s for s in main + extra if s not in common]
         lines += [
-            f"{len(probs)} tasks with every start on {min_seeds}+ seeds.",
+            f"{len(probs)} tasks; the starts with {min_seeds}+ seeds on every task"
+            + (f" (left out, fewer seeds: {', '.join(left)})." if left else "."),
             "",
             "| start | W/T/L vs library | Wilcoxon p | first or tied | mean rank |",
             "|---|---|---|---|---|",
