@@ -156,9 +156,9 @@ def report(folder: Path, min_seeds: int = 5) -> Path:
         "# Recurrent RL: RecurrentPPO on POPGym, only the start differing",
         "",
         f"{len(runs)} runs, {seconds / 3600:.1f} h of wall time on one torch thread each "
-        "(2 workers on a shared 2-core CPU). Command: `OMP_NUM_THREADS=1 python "
-        "benchmarks/rl.py --ablation --worker-id a` (and `b`), then "
-        "`python benchmarks/rl_report.py benchmarks/results/rl`.",
+        "(2 workers on a shared 2-core CPU). Command: `while OMP_NUM_THREADS=1 python "
+        "benchmarks/rl.py --ablation --worker-id a --max-runs 1; do :; done` (and `b`), then "
+        f"`python benchmarks/rl_report.py benchmarks/results/rl --min-seeds {min_seeds}`.",
         "",
     ]
     if runs:
