@@ -126,7 +126,26 @@ class StateShapeError(RnnInitError, ValueError):
     """
 
 
-class ArgumentTypeError(RnnInitError, TypeError):
+class _ArgumentError(RnnInitError):
+    """A bad argument: a whole message, or ``(argument, given, expected)`` made into one."""
+
+    def __init__(self, argument: str, given: object = _UNSET, expected: str = "") -> None:
+        if given is _UNSET:  # a whole message, written where the context says more
+            super().__init__(argument)
+            self.argument, self.given, self.expected = "", None, ""
+            return
+        wanted = f"; expected {expected}" if expected else ""
+        super().__init__(f"{argument}={self._given(given)} is not valid{wanted}")
+        self.argument = argument
+        self.given = given
+        self.expected = expected
+
+    @staticmethod
+    def _given(given: object) -> str:
+        return shown(given)
+
+
+class ArgumentTypeError(_ArgumentError, TypeError):
     """An argument of the wrong type: names the argument, the value given and what is accepted.
 
     >>> import rnninit
@@ -137,16 +156,9 @@ class ArgumentTypeError(RnnInitError, TypeError):
     module='lstm' (str) is not valid; expected a torch.nn.Module
     """
 
-    def __init__(self, argument: str, given: object = _UNSET, expected: str = "") -> None:
-        if given is _UNSET:  # a whole message, written where the context says more
-            super().__init__(argument)
-            self.argument, self.given, self.expected = "", None, ""
-            return
-        wanted = f"; expected {expected}" if expected else ""
-        super().__init__(f"{argument}={given!r} ({type(given).__name__}) is not valid{wanted}")
-        self.argument = argument
-        self.given = given
-        self.expected = expected
+    @staticmethod
+    def _given(given: object) -> str:
+        return f"{given!r} ({type(given).__name__})"
 
 
 class NonFiniteError(RnnInitError, ValueError):
@@ -297,7 +309,7 @@ def nearest(given: str, valid: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
-class ArgumentValueError(RnnInitError, ValueError):
+class ArgumentValueError(_ArgumentError, ValueError):
     """An argument of the right type whose value is out of range: a negative size or length,
     a non-finite number, a mask of the wrong length.
 
@@ -314,17 +326,6 @@ class ArgumentValueError(RnnInitError, ValueError):
     >>> print(ArgumentValueError("steps", 0, "a positive int"))
     steps=0 is not valid; expected a positive int
     """
-
-    def __init__(self, argument: str, given: object = _UNSET, expected: str = "") -> None:
-        if given is _UNSET:  # a whole message, written where the context says more
-            super().__init__(argument)
-            self.argument, self.given, self.expected = "", None, ""
-            return
-        wanted = f"; expected {expected}" if expected else ""
-        super().__init__(f"{argument}={shown(given)} is not valid{wanted}")
-        self.argument = argument
-        self.given = given
-        self.expected = expected
 
 
 class ExportError(RnnInitError, RuntimeError):
