@@ -142,6 +142,11 @@ def _seed_from(generator: torch.Generator | None) -> int | None:
     return int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
 
 
+def _check_steps(steps: object) -> None:
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ArgumentValueError("steps", steps, "a positive int (steps per environment)")
+
+
 def collect_rollout(
     policy: RecurrentActorCriticPolicy,
     env: object,
@@ -164,8 +169,7 @@ def collect_rollout(
     >>> sum(r.lengths), r.actor[0].shape[1]
     (50, 4)
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ArgumentValueError("steps", steps, "a positive int (steps per environment)")
+    _check_steps(steps)
     venv = _vec_env(env)
     n = venv.num_envs
     if seed is not None:
@@ -280,8 +284,7 @@ def init_agent_(
     if not names:
         raise ArgumentValueError("agent", agent, "a policy with an lstm_actor")
     refuse_supplied(overrides, _SUPPLIED, "by init_agent_, from the rollout")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ArgumentValueError("steps", steps, "a positive int (steps per environment)")
+    _check_steps(steps)
     own_env = env is None
     if env is None and isinstance(agent, BaseAlgorithm):
         env = agent.get_env()
