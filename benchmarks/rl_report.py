@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _report_common import cd_diagram, mad, mean_ranks
 from rnninit_bench.crossdata import Problem, compare, first_or_tied
 
 LAST = 200  # episodes averaged for the final return
@@ -83,11 +84,6 @@ def random_play(task: str, episodes: int = 200) -> float:
     return float(np.mean(total))
 
 
-def _mad(vals: list[float]) -> float:
-    med = statistics.median(vals)
-    return float(statistics.median(abs(v - med) for v in vals))
-
-
 def curves(runs: list[dict[str, Any]], task: str, starts: list[str], path: Path) -> None:
     import matplotlib
 
@@ -123,23 +119,6 @@ def curves(runs: list[dict[str, Any]], task: str, starts: list[str], path: Path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def cd_diagram(probs: list[Problem], starts: list[str], path: Path) -> bool:
-    try:
-        from aeon.visualisation import plot_critical_difference
-    except ImportError:
-        return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    scores = np.array([[p.score(s) for s in starts] for p in probs], dtype=float)
-    fig, _ = plot_critical_difference(scores, list(starts), lower_better=False, alpha=0.1)
-    fig.savefig(path, bbox_inches="tight", dpi=120)
-    plt.close(fig)
-    return True
 
 
 def report(folder: Path, min_seeds: int = 5) -> Path:
@@ -198,7 +177,7 @@ def report(folder: Path, min_seeds: int = 5) -> Path:
             st = statistics.median([budget + 1 if h is None else h for h in hit])
             st_txt = f">{budget}" if st > budget else f"{st:.0f}"
             lines.append(
-                f"| {s} | {len(rs)} | {statistics.median(fin):.3f} ({_mad(fin):.3f}) | "
+                f"| {s} | {len(rs)} | {statistics.median(fin):.3f} ({mad(fin):.3f}) | "
                 f"{st_txt} | {sum(h is not None for h in hit)}/{len(rs)} |"
             )
             if len(rs) >= min_seeds:
@@ -223,7 +202,7 @@ def report(folder: Path, min_seeds: int = 5) -> Path:
             "| start | W/T/L vs library | Wilcoxon p | first or tied | mean rank |",
             "|---|---|---|---|---|",
         ]
-        ranks = _mean_ranks(probs, common)
+        ranks = mean_ranks(probs, common)
         for s in common:
             w, t, l_, p = compare(probs, s, "library") if s != "library" else (0, 0, 0, math.nan)
             ft = first_or_tied(probs, s, common)
@@ -243,16 +222,6 @@ def report(folder: Path, min_seeds: int = 5) -> Path:
     out = folder / "RL.md"
     out.write_text("\n".join(lines) + "\n")
     return out
-
-
-def _mean_ranks(probs: list[Problem], starts: list[str]) -> dict[str, float]:
-    from scipy.stats import rankdata
-
-    total = defaultdict(float)
-    for p in probs:
-        for s, r in zip(starts, rankdata([-p.score(s) for s in starts]), strict=True):
-            total[s] += float(r)
-    return {s: total[s] / len(probs) for s in starts}
 
 
 def main(argv: list[str] | None = None) -> int:
