@@ -33,7 +33,13 @@ def _realdata(folder: Path, task: str, values: dict[str, list[float]]) -> None:
     with (folder / "results.jsonl").open("a") as f:
         for scheme, vals in values.items():
             for seed, v in enumerate(vals):
-                config = {"task": task, "cell": "lstm", "hidden": 64, "scheme": scheme, "seed": seed}
+                config = {
+                    "task": task,
+                    "cell": "lstm",
+                    "hidden": 64,
+                    "scheme": scheme,
+                    "seed": seed,
+                }
                 rec = {"config": config, "task": {"metric": metric}, "final": {key: v}}
                 f.write(json.dumps(rec) + "\n")
 
