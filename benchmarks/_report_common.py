@@ -1,15 +1,20 @@
-"""What the reports of the library sweeps (rl_report.py, forecast_libs_report.py) share: the seed
-spread, the mean ranks over problems and aeon's critical-difference diagram, on the problems of
-``rnninit_bench.crossdata`` (the real-data page's statistics)."""
+"""What the reports and sweeps of the library benchmarks (rl.py, forecast_libs.py and their
+reports) share: the seed spread, the mean ranks and aeon's critical-difference diagram (those two
+from ``rnninit_bench.crossdata``, the real-data page's statistics), and the resumable claim loop
+of a sweep (one JSON file per run, exclusive lock files, ``--max-runs``)."""
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
-from collections import defaultdict
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
-import numpy as np
-from rnninit_bench.crossdata import Problem
+from rnninit_bench.crossdata import Problem, cd_plot, mean_ranks
+
+__all__ = ["cd_section", "mad", "mean_ranks", "run_claimed"]
 
 
 def mad(vals: list[float]) -> float:
@@ -18,35 +23,54 @@ def mad(vals: list[float]) -> float:
     return float(statistics.median(abs(v - med) for v in vals))
 
 
-def mean_ranks(probs: list[Problem], starts: list[str]) -> dict[str, float]:
-    """Average rank of each start over ``probs`` (rank 1 the best, ties averaged)."""
-    from scipy.stats import rankdata
+def cd_section(probs: list[Problem], starts: list[str], path: Path, note: str = "") -> list[str]:
+    """The report lines of aeon's critical-difference diagram over ``probs``, drawn into
+    ``path`` (a ``plots/`` folder beside the report); none when it cannot be drawn."""
+    if not cd_plot(probs, starts, path):
+        return []
+    return [
+        f"![critical-difference diagram](plots/{path.name})",
+        "",
+        "Critical-difference diagram (aeon): average rank over the tasks (rank 1 the best); a bar "
+        f"joins starts that pairwise Wilcoxon tests (Holm, alpha 0.1) do not tell apart{note}.",
+        "",
+    ]
 
-    total: dict[str, float] = defaultdict(float)
-    for p in probs:
-        for s, r in zip(starts, rankdata([-p.score(s) for s in starts]), strict=True):
-            total[s] += float(r)
-    return {s: total[s] / len(probs) for s in starts}
 
-
-def cd_diagram(probs: list[Problem], starts: list[str], path: Path) -> bool:
-    """aeon's critical-difference diagram of ``starts`` over ``probs`` into ``path``; False when
-    aeon is missing, there are fewer than 2 problems or fewer than 3 starts (aeon's Friedman
-    test needs 3)."""
-    if len(probs) < 2 or len(starts) < 3:
-        return False
-    try:
-        from aeon.visualisation import plot_critical_difference
-    except ImportError:
-        return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    scores = np.array([[p.score(s) for s in starts] for p in probs], dtype=float)
-    fig, _ = plot_critical_difference(scores, list(starts), lower_better=False, alpha=0.1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, bbox_inches="tight", dpi=120)
-    plt.close(fig)
-    return True
+def run_claimed(
+    todo: Iterable[tuple[str, str, int]],
+    runs: Path,
+    worker_id: str,
+    max_runs: int | None,
+    run: Callable[[str, str, int], dict[str, Any]],
+    summary: Callable[[dict[str, Any]], str],
+) -> int:
+    """Run the jobs ``(task, start, seed)`` of ``todo`` whose ``runs/TASK__START__sSEED.json``
+    is missing, each claimed first with an exclusive ``.claim`` file (so workers share a list),
+    the record written atomically; print ``summary(record)`` after each. Stops after
+    ``max_runs``. Returns 0, or 3 when nothing was left to run."""
+    runs.mkdir(parents=True, exist_ok=True)
+    done = 0
+    for task, start, seed in todo:
+        if max_runs is not None and done >= max_runs:
+            return 0
+        path = runs / f"{task}__{start}__s{seed}.json"
+        claim = path.with_suffix(".claim")
+        if path.exists():
+            continue
+        try:
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            continue
+        os.write(fd, worker_id.encode())
+        os.close(fd)
+        try:
+            record = run(task, start, seed)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(record))
+            tmp.replace(path)
+            print(f"{task} {start} s{seed}: {summary(record)}", flush=True)
+            done += 1
+        finally:
+            claim.unlink(missing_ok=True)
+    return 0 if done else 3  # 3: nothing left to run

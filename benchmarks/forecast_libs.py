@@ -69,7 +69,6 @@ then seed 1, ...):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -82,6 +81,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from _report_common import run_claimed
 
 import rnninit
 
@@ -417,37 +417,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs=3, metavar=("TASK", "START", "SEED"), help="one run")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    runs = args.out / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
     todo = [(a, b, int(c)) for a, b, c in [args.only]] if args.only else jobs()
-    done = 0
-    for task, start, seed in todo:
-        if args.max_runs is not None and done >= args.max_runs:
-            return 0
-        path = runs / f"{task}__{start}__s{seed}.json"
-        claim = path.with_suffix(".claim")
-        if path.exists():
-            continue
-        try:
-            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            continue
-        os.write(fd, args.worker_id.encode())
-        os.close(fd)
-        try:
-            record = run(task, start, seed, args.tiny)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(record))
-            tmp.replace(path)
-            print(
-                f"{task} {start} s{seed}: {record['train_seconds']:.0f}s train, "
-                f"{record['wall_seconds']:.0f}s run, MASE {record['test_mase']:.4f}",
-                flush=True,
-            )
-            done += 1
-        finally:
-            claim.unlink(missing_ok=True)
-    return 0 if done else 3  # 3: nothing left to run
+    return run_claimed(
+        todo,
+        args.out / "runs",
+        args.worker_id,
+        args.max_runs,
+        lambda task, start, seed: run(task, start, seed, args.tiny),
+        lambda r: (
+            f"{r['train_seconds']:.0f}s train, {r['wall_seconds']:.0f}s run, "
+            f"MASE {r['test_mase']:.4f}"
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _report_common import cd_diagram, mad, mean_ranks
+from _report_common import cd_section, mad, mean_ranks
 from rnninit_bench.crossdata import Problem, compare, first_or_tied, wilcoxon_p
 
 MAIN = [
@@ -221,15 +221,8 @@ def report(folder: Path, min_seeds: int = 5, tiny: bool = False) -> Path:
             row += [f"{first_or_tied(probs, s, common)}/{len(probs)}", f"{ranks[s]:.2f}"]
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
-        if cd_diagram(probs, common, folder / "plots" / "cd_forecast_libs.png"):
-            lines += [
-                "![critical-difference diagram](plots/cd_forecast_libs.png)",
-                "",
-                "Critical-difference diagram (aeon): average rank over the tasks (rank 1 the "
-                "best); a bar joins starts that pairwise Wilcoxon tests (Holm, alpha 0.1) do "
-                "not tell apart (with 3 tasks no test can).",
-                "",
-            ]
+        note = " (with 3 tasks no test can)"
+        lines += cd_section(probs, common, folder / "plots" / "cd_forecast_libs.png", note)
     out = folder / "FORECAST_LIBS.md"
     out.write_text("\n".join(lines) + "\n")
     return out

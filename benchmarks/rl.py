@@ -24,7 +24,6 @@ seed by seed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -39,6 +38,7 @@ import popgym  # noqa: F401  (registers the popgym-* environments)
 import sb3_contrib
 import stable_baselines3
 import torch
+from _report_common import run_claimed
 from gymnasium import spaces
 from sb3_contrib import RecurrentPPO
 from stable_baselines3.common.callbacks import BaseCallback
@@ -236,37 +236,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs=3, metavar=("TASK", "START", "SEED"), help="one run")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    runs = args.out / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
     todo = [(a, b, int(c)) for a, b, c in [args.only]] if args.only else jobs(args.ablation)
-    done = 0
-    for task, start, seed in todo:
-        if args.max_runs is not None and done >= args.max_runs:
-            return 0
-        path = runs / f"{task}__{start}__s{seed}.json"
-        claim = path.with_suffix(".claim")
-        if path.exists():
-            continue
-        try:
-            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            continue
-        os.write(fd, args.worker_id.encode())
-        os.close(fd)
-        try:
-            record = run(task, start, seed, args.steps)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(record))
-            tmp.replace(path)
-            print(
-                f"{task} {start} s{seed}: {record['train_seconds']:.0f}s, "
-                f"last-200 mean {np.mean([r for _, r in record['episodes'][-200:]]):.3f}",
-                flush=True,
-            )
-            done += 1
-        finally:
-            claim.unlink(missing_ok=True)
-    return 0 if done else 3  # 3: nothing left to run
+    return run_claimed(
+        todo,
+        args.out / "runs",
+        args.worker_id,
+        args.max_runs,
+        lambda task, start, seed: run(task, start, seed, args.steps),
+        lambda r: (
+            f"{r['train_seconds']:.0f}s, "
+            f"last-200 mean {np.mean([x for _, x in r['episodes'][-200:]]):.3f}"
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _report_common import cd_diagram, mad, mean_ranks
+from _report_common import cd_section, mad, mean_ranks
 from rnninit_bench.crossdata import Problem, compare, first_or_tied
 
 LAST = 200  # episodes averaged for the final return
@@ -210,15 +210,7 @@ def report(folder: Path, min_seeds: int = 5) -> Path:
             ptxt = "" if s == "library" or math.isnan(p) else f"{p:.3f}"
             lines.append(f"| {s} | {wtl} | {ptxt} | {ft}/{len(probs)} | {ranks[s]:.2f} |")
         lines.append("")
-        if cd_diagram(probs, common, folder / "plots" / "cd_rl.png"):
-            lines += [
-                "![critical-difference diagram](plots/cd_rl.png)",
-                "",
-                "Critical-difference diagram (aeon): average rank over the tasks (rank 1 the "
-                "best); a bar joins starts that pairwise Wilcoxon tests (Holm, alpha 0.1) do "
-                "not tell apart.",
-                "",
-            ]
+        lines += cd_section(probs, common, folder / "plots" / "cd_rl.png")
     out = folder / "RL.md"
     out.write_text("\n".join(lines) + "\n")
     return out

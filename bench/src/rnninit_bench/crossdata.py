@@ -222,7 +222,13 @@ def first_or_tied(probs: Sequence[Problem], start: str, starts: Sequence[str]) -
     return count
 
 
-def _ranks(probs: Sequence[Problem], starts: Sequence[str]) -> dict[str, float]:
+def mean_ranks(probs: Sequence[Problem], starts: Sequence[str]) -> dict[str, float]:
+    """Average rank of each start over ``probs`` (rank 1 the best, ties averaged).
+
+    >>> probs = [Problem("fc-Lynx", "lstm", 32, "mase", {"a": (0.5,), "b": (0.7,), "c": (0.7,)})]
+    >>> mean_ranks(probs, ["a", "b", "c"])
+    {'a': 1.0, 'b': 2.5, 'c': 2.5}
+    """
     from scipy.stats import rankdata
 
     total = dict.fromkeys(starts, 0.0)
@@ -262,7 +268,7 @@ def _wtl_table(probs: Sequence[Problem], starts: Sequence[str]) -> list[str]:
         "| p vs auto |",
         "|---|---|---|---|---|---|---|",
     ]
-    ranks = _ranks(probs, starts)
+    ranks = mean_ranks(probs, starts)
     for s in sorted(starts, key=lambda s: ranks[s]):
         row = [s, f"{ranks[s]:.2f}", f"{first_or_tied(probs, s, starts)}/{len(probs)}"]
         for ref in ("pytorch", "auto"):
@@ -275,16 +281,21 @@ def _wtl_table(probs: Sequence[Problem], starts: Sequence[str]) -> list[str]:
     return lines
 
 
-def _cd_plot(probs: Sequence[Problem], starts: Sequence[str], path: Path) -> bool:
-    """aeon's critical-difference diagram of ``starts`` over ``probs``; False if impossible."""
-    if len(probs) < 2 or len(starts) < 2:
+def cd_plot(probs: Sequence[Problem], starts: Sequence[str], path: Path) -> bool:
+    """aeon's critical-difference diagram of ``starts`` over ``probs`` into ``path``; False when
+    it cannot be drawn: fewer than 2 problems, fewer than 3 starts (aeon's Friedman test needs
+    3) or aeon not installed."""
+    if len(probs) < 2 or len(starts) < 3:
+        return False
+    try:
+        from aeon.visualisation import plot_critical_difference
+    except ImportError:
         return False
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-    from aeon.visualisation import plot_critical_difference
 
     scores = np.array([[p.score(s) for s in starts] for p in probs], dtype=float)
     fig, _ = plot_critical_difference(scores, list(starts), lower_better=False, alpha=0.1)
@@ -311,7 +322,7 @@ def crossdata_lines(
         starts = _order(common)
         lines += [f"### {cell.upper()}: every problem ({len(cell_probs)})", ""]
         lines += [*_wtl_table(cell_probs, starts), ""]
-        if plots is not None and _cd_plot(cell_probs, starts, plots / f"cd_{cell}.png"):
+        if plots is not None and cd_plot(cell_probs, starts, plots / f"cd_{cell}.png"):
             lines += [
                 f"![critical-difference diagram, {cell.upper()}]({link}/cd_{cell}.png)",
                 "",
