@@ -141,6 +141,9 @@ ABLATION: dict[str, tuple[Callable[[RecurrentPPO, torch.Generator, Any], None], 
     "auto_reach1": (_scheme("auto", reach=1.0), False),
     "auto_target0.1": (_scheme("auto", target=0.1), False),
     "auto_raw_features": (_scheme("auto", per_feature=False), False),
+    # flax's zero gate biases (every_step) with the input blocks calibrated on the raw one-hot
+    # features: flax and auto every_step differ only in the input weights
+    "auto_every_step_raw": (_scheme("auto", targets="every_step", per_feature=False), False),
     "library_learned_state": (_library, True),
 }
 SEEDS = range(5)
