@@ -29,6 +29,7 @@ from rnninit.errors import (
     CalibrationError,
     LayoutError,
     NoRecurrentModuleError,
+    NotAModuleError,
     UnknownNameError,
 )
 from rnninit.layouts import Declaration
@@ -124,8 +125,9 @@ def test_an_unknown_targets_names_the_argument(given: str, message: str) -> None
 
 
 def test_a_non_module_is_an_argument_type_error_with_the_whole_message() -> None:
+    assert issubclass(NotAModuleError, ArgumentTypeError)
     _raises(
-        ArgumentTypeError,
+        NotAModuleError,
         "module='lstm' (str) is not valid; expected a torch.nn.Module",
         auto_init_,
         "lstm",

@@ -133,7 +133,7 @@ def test_layout_of_errors() -> None:
     assert isinstance(err.value, TypeError)
     with pytest.raises(UnsupportedModuleError) as err:
         layout_of("lstm")  # type: ignore[arg-type]
-    assert str(err.value) == "module must be a torch.nn.Module, got str ('lstm')"
+    assert str(err.value) == "module='lstm' (str) is not valid; expected a torch.nn.Module"
     with pytest.raises(LayoutError) as err:
         layout_of(_OtherCell())
     assert str(err.value) == (

@@ -32,6 +32,7 @@ __all__ = [
     "LayoutError",
     "NoRecurrentModuleError",
     "NonFiniteError",
+    "NotAModuleError",
     "RnnInitError",
     "SchemeError",
     "SchemeWarning",
@@ -158,7 +159,8 @@ class ArgumentTypeError(_ArgumentError, TypeError):
 
     @staticmethod
     def _given(given: object) -> str:
-        return f"{given!r} ({type(given).__name__})"
+        text = shown(given)  # a long repr (a tensor, a model) becomes its kind
+        return text if text == a_kind(given) else f"{text} ({type(given).__name__})"
 
 
 class NonFiniteError(RnnInitError, ValueError):
@@ -293,7 +295,22 @@ class UnsupportedModuleError(RnnInitError, TypeError):
     ...     rnninit.gates("lstm")
     ... except UnsupportedModuleError as e:
     ...     print(e)
-    module must be a torch.nn.Module, got str ('lstm')
+    module='lstm' (str) is not valid; expected a torch.nn.Module
+    """
+
+
+class NotAModuleError(ArgumentTypeError, UnsupportedModuleError):
+    """``module`` is not a ``torch.nn.Module``: the one error every entry point raises for it
+    (:func:`rnninit.layouts.require_module`), both an :class:`ArgumentTypeError` (it names the
+    argument, the value and what is expected) and an :class:`UnsupportedModuleError` (what a
+    layout lookup raises).
+
+    >>> import torch, rnninit
+    >>> try:
+    ...     rnninit.init_(torch.zeros(100, 3), "orthogonal")
+    ... except NotAModuleError as e:
+    ...     print(e)
+    module=a Tensor is not valid; expected a torch.nn.Module
     """
 
 

@@ -26,8 +26,8 @@ from torch import nn
 from typing_extensions import Unpack
 
 from .auto._scheme import auto_then_
-from .errors import ArgumentTypeError, SchemeError
-from .layouts import warn_undeclared
+from .errors import SchemeError
+from .layouts import require_module, warn_undeclared
 from .schemes import AUTO, KEEP, InitKwargs, build_recipe
 from .schemes._apply import apply_recipe
 from .schemes._overrides import Explicit, split_overrides
@@ -86,8 +86,7 @@ def init_(
     >>> (lstm.bias_ih_l0[4:8] + lstm.bias_hh_l0[4:8]).tolist()  # rows H:2H, the forget gate
     [2.0, 2.0, 2.0, 2.0]
     """
-    if not isinstance(module, nn.Module):
-        raise ArgumentTypeError("module", module, "a torch.nn.Module")
+    require_module(module)
     given, scheme_params = split_overrides(overrides)
     if isinstance(scheme, str) and scheme == AUTO:
         auto_then_(module, scheme_params, given, include, exclude, generator)

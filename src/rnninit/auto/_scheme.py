@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
-from ..errors import ArgumentTypeError, CalibrationError, UnknownNameError
-from ..layouts import find_recurrent, layout_of, parameters_of
+from ..errors import CalibrationError, UnknownNameError
+from ..layouts import find_recurrent, layout_of, parameters_of, require_module
 from ..schemes import AUTO, AUTO_PARAMS, KEEP, Recipe, build_recipe, recipe
 from ..schemes._apply import DATA_HORIZON_ATTRIBUTE, SCHEME_ATTRIBUTE, Selected, apply_selected
 from ..schemes._overrides import Explicit, Overrides
@@ -365,8 +365,7 @@ def auto_init_(
         >>> round(float((x.reshape(-1, 3).double() @ w.T).pow(2).mean()), 2)
         1.0
     """
-    if not isinstance(module, nn.Module):
-        raise ArgumentTypeError("module", module, "a torch.nn.Module")
+    require_module(module)
     check_arguments(include, exclude, generator)
     cfg = _settings(horizon, reach, target, gain, per_feature, max_batches, timescales, targets)
     modules = find_recurrent(module, include, exclude)
@@ -431,8 +430,7 @@ def auto_then_(
     for key in params:
         if key not in AUTO_PARAMS:
             raise UnknownNameError("keyword for scheme 'auto'", key, (*AUTO_PARAMS, *given))
-    if not isinstance(module, nn.Module):
-        raise ArgumentTypeError("module", module, "a torch.nn.Module")
+    require_module(module)
     check_arguments(include, exclude, generator)
     then = (build_recipe(KEEP, given, {}), Explicit.of(given)) if given else None
     modules = find_recurrent(module, include, exclude)  # the selection first, as init_ does

@@ -55,7 +55,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..errors import ArgumentTypeError, check_int, shown
+from ..errors import ArgumentTypeError, NotAModuleError, check_int, shown
 from ..layouts import GateBlock, find_recurrent, gates, layout_of, parameters_of
 from ..schemes._apply import SCHEME_ATTRIBUTE
 from .check_calibration import one_step_calibration
@@ -362,9 +362,7 @@ def check(
     True
     """
     if not isinstance(model, nn.Module):
-        raise ArgumentTypeError(
-            f"model must be a torch.nn.Module, got {shown(model)} ({type(model).__name__})"
-        )
+        raise NotAModuleError("model", model, "a torch.nn.Module")
     check_int("seq_len", seq_len, 1, none_ok=True)
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise ArgumentTypeError(

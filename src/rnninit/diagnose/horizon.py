@@ -42,7 +42,7 @@ import torch
 from torch import nn
 
 from ..errors import ArgumentTypeError, ArgumentValueError, UnknownNameError, check_int, shown
-from ..layouts import Layout, find_recurrent, is_recurrent, layout_of
+from ..layouts import Layout, find_recurrent, is_recurrent, layout_of, require_module
 
 __all__ = ["Horizon", "gradient_horizon", "pick_recurrent"]
 
@@ -246,10 +246,7 @@ def gradient_horizon(
     >>> short.horizon < 20, gradient_horizon(long, 100, generator=gen).horizon
     (True, 99)
     """
-    if not isinstance(module, nn.Module):
-        raise ArgumentTypeError(
-            f"module must be a torch.nn.Module, got {shown(module)} ({type(module).__name__})"
-        )
+    require_module(module)
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
         raise ArgumentTypeError(
             f"threshold must be a fraction in (0, 1), got {shown(threshold)} "

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import ArgumentTypeError, shown
+from ..layouts import require_module
 from .metrics import effective_biases, timescale
 from .table import Table
 
@@ -145,10 +145,7 @@ def timescales(
     >>> bool(tau.min() >= 2), bool(tau.max() <= 100)
     (True, True)
     """
-    if not isinstance(module, nn.Module):
-        raise ArgumentTypeError(
-            f"module must be a torch.nn.Module, got {shown(module)} ({type(module).__name__})"
-        )
+    require_module(module)
     entries: list[LayerTimescales] = []
     skipped: set[str] = set()
     for eb in effective_biases(module, include, exclude):

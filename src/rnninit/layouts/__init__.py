@@ -56,7 +56,7 @@ from __future__ import annotations
 from ._binding import Layout, effective_weight, layout_of
 from ._blocks import GateBlock, ParamRef, gates, parameters_of
 from ._declaration import FAMILIES, GATES, KEEP_GATE, KINDS, Declaration, keep_gate_of
-from ._registry import register_layout, unregister_layout
+from ._registry import register_layout, require_module, unregister_layout
 from ._selection import find_recurrent, is_recurrent, user_name
 from ._undeclared import (
     UndeclaredModuleWarning,
@@ -84,6 +84,7 @@ __all__ = [
     "looks_recurrent",
     "parameters_of",
     "register_layout",
+    "require_module",
     "undeclared_recurrent",
     "unregister_layout",
     "user_name",

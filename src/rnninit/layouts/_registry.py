@@ -29,7 +29,7 @@ from typing import Any, Union
 
 from torch import nn
 
-from ..errors import LayoutError, UnsupportedModuleError
+from ..errors import LayoutError, NotAModuleError, UnsupportedModuleError
 from ._declaration import Declaration
 from ._torch import TORCH_LAYOUTS
 
@@ -125,12 +125,10 @@ def require_module(module: object) -> nn.Module:
     >>> require_module("lstm")
     Traceback (most recent call last):
     ...
-    rnninit.errors.UnsupportedModuleError: module must be a torch.nn.Module, got str ('lstm')
+    rnninit.errors.NotAModuleError: module='lstm' (str) is not valid; expected a torch.nn.Module
     """
     if not isinstance(module, nn.Module):
-        raise UnsupportedModuleError(
-            f"module must be a torch.nn.Module, got {type(module).__name__} ({module!r:.40})"
-        )
+        raise NotAModuleError("module", module, "a torch.nn.Module")
     return module
 
 
