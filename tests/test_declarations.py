@@ -12,7 +12,13 @@ from custom_cells_support import HASTE_LSTM, LINEAR_LSTM, HasteLSTMCell, LinearL
 from torch import nn
 
 import rnninit
-from rnninit.errors import LayoutError, RnnInitError, UnknownNameError, UnsupportedModuleError
+from rnninit.errors import (
+    ArgumentTypeError,
+    LayoutError,
+    RnnInitError,
+    UnknownNameError,
+    UnsupportedModuleError,
+)
 from rnninit.layouts import (
     Declaration,
     gates,
@@ -117,7 +123,8 @@ def test_a_declaration_that_does_not_fit_fails_at_first_use_and_leaves_the_model
 def test_a_string_instead_of_a_module_is_a_typed_error(call: object) -> None:
     with pytest.raises(UnsupportedModuleError) as err:
         call("lstm")  # type: ignore[operator]
-    assert "got str ('lstm')" in str(err.value)
+    assert str(err.value) == "module='lstm' (str) is not valid; expected a torch.nn.Module"
+    assert isinstance(err.value, ArgumentTypeError)  # the one "not a module" error
 
 
 def test_register_layout_rejects_what_is_not_a_module_or_declaration() -> None:
