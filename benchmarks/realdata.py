@@ -6,7 +6,9 @@ d = a, b and c with GRU; e = classification with raw inputs, LSTM; f = char-LM, 
 500 steps; g = the same with GRU; h = every problem of a-g from auto+targets=every_step. Starts:
 pytorch, auto, flax, keras, chrono, orthogonal; 5 seeds. Block i, the forecasting ablation of
 auto, goes to its own folder (``--blocks i --out benchmarks/results/realdata_forecast_ablation``),
-and so does block j, the char-LM at a full run's 1500 steps (``--blocks j --seeds 3 --out
+and so does block k, the recommended forecasting start with target=0.1 (``--blocks k --out
+benchmarks/results/realdata_forecast_ablation``, beside block i's references); block j, the
+char-LM at a full run's 1500 steps (``--blocks j --seeds 3 --out
 benchmarks/results/realdata_lm_long``).
 Resumable: finished ids (in OUT/results.jsonl) are skipped, each run is appended as it ends.
 One process, one torch thread::
