@@ -6,6 +6,7 @@ a submodule."""
 from __future__ import annotations
 
 import json
+import os
 import warnings
 
 import pytest
@@ -23,6 +24,11 @@ def _gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+@pytest.mark.skipif(
+    "MUTANT_UNDER_TEST" in os.environ,
+    reason="under mutmut a trampoline frame outside rnninit sits between each function and its "
+    "caller, so the stack walk stops there (docs/mutation.md)",
+)
 def test_a_warning_from_deep_inside_rnninit_points_at_the_users_line() -> None:
     """``init_`` -> plan -> validation -> ``warn_caller``: several frames inside the package,
     yet the warning is attributed to this file, at the line of the call."""
