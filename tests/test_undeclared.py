@@ -9,6 +9,7 @@ here.
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import pytest
@@ -51,7 +52,8 @@ def test_a_real_undeclared_cell_beside_an_lstm_warns_once_and_is_left_as_it_is(
     for part in ("'mgu'", "torchrecurrent MGUCell", "register_layout(MGUCell", "Declaration"):
         assert part in message, part
     assert "custom_cells" in message and "exclude=" in message
-    assert caught[0].filename == __file__  # attributed to the caller's line
+    if "MUTANT_UNDER_TEST" not in os.environ:  # under mutmut a trampoline frame is the caller
+        assert caught[0].filename == __file__  # attributed to the caller's line
     for k, v in model["mgu"].state_dict().items():
         assert torch.equal(v, before[k]), k
     lstm = model["lstm"]
