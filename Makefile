@@ -83,7 +83,7 @@ docs: $(DOCS_STAMP) $(KATEX)/dist/katex.min.js
 # README's test command: lint, types, tests + doctests, the strict docs build, the wheel check
 test: lint typecheck unit docs wheel
 
-# Mutation testing of the core modules (issue 8; not part of `make test`: ~11 min on 2 idle cores).
+# Mutation testing of the core modules (issue 8; not part of `make test`: ~76 min on 2 idle cores).
 # Configuration: [tool.mutmut] in pyproject.toml; results and survivors: docs/mutation.md.
 MUT_STAMP := $(VENV)/.rnninit-mutation-installed
 
