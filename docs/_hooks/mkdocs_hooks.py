@@ -42,6 +42,8 @@ REPO_FILES = (
     "benchmarks/results/*/plots/*.png",
     "benchmarks/results/*/NULL.md",
     "benchmarks/results/*/RL.md",
+    "benchmarks/results/*/FORECAST_LIBS.md",
+    "benchmarks/results/*/NEVER_BEHIND.md",
     "benchmarks/results/forecast_versions/*/CROSSDATA.md",
     "benchmarks/results/forecast_versions/*/plots/*.png",
 )
