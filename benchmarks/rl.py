@@ -144,6 +144,9 @@ ABLATION: dict[str, tuple[Callable[[RecurrentPPO, torch.Generator, Any], None], 
     # flax's zero gate biases (every_step) with the input blocks calibrated on the raw one-hot
     # features: flax and auto every_step differ only in the input weights
     "auto_every_step_raw": (_scheme("auto", targets="every_step", per_feature=False), False),
+    # zero gate biases with a tenth of the input scale: what is left between flax and auto
+    # every_step on the short-memory tasks
+    "auto_every_step_target0.1": (_scheme("auto", targets="every_step", target=0.1), False),
     "library_learned_state": (_library, True),
 }
 SEEDS = range(5)
