@@ -113,3 +113,22 @@ def test_the_effective_weight_of_a_declared_cell_is_read_from_its_submodule() ->
         assert effective_weight(cell, "hh.bias").shape == (4 * H,)
     finally:
         unregister_layout(_TwoLinears)
+
+
+def test_every_entry_point_raises_the_one_not_a_module_error_naming_its_argument() -> None:
+    from rnninit.errors import ArgumentTypeError, NotAModuleError, UnsupportedModuleError
+
+    expected = "{}='lstm' (str) is not valid; expected a torch.nn.Module"
+    calls = [
+        ("module", lambda: rnninit.init_("lstm", "orthogonal")),  # type: ignore[arg-type]
+        ("module", lambda: rnninit.auto.auto_init_("lstm", torch.zeros(2, 3, IN))),  # type: ignore[arg-type]
+        ("module", lambda: rnninit.gates("lstm")),  # type: ignore[arg-type]
+        ("module", lambda: rnninit.diagnose.timescales("lstm")),  # type: ignore[arg-type]
+        ("model", lambda: rnninit.check("lstm")),  # type: ignore[arg-type]
+    ]
+    for argument, call in calls:
+        with pytest.raises(NotAModuleError) as err:
+            call()
+        assert str(err.value) == expected.format(argument)
+        assert isinstance(err.value, ArgumentTypeError)
+        assert isinstance(err.value, UnsupportedModuleError)

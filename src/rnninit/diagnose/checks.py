@@ -55,8 +55,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..errors import ArgumentTypeError, NotAModuleError, check_int, shown
-from ..layouts import GateBlock, find_recurrent, gates, layout_of, parameters_of
+from ..errors import ArgumentTypeError, check_int, shown
+from ..layouts import GateBlock, find_recurrent, gates, layout_of, parameters_of, require_module
 from ..schemes._apply import SCHEME_ATTRIBUTE
 from .check_calibration import one_step_calibration
 from .check_states import Selected, states_not_in_optimizer, states_without_grad, trainable_states
@@ -361,8 +361,7 @@ def check(
     >>> check(lstm).ok
     True
     """
-    if not isinstance(model, nn.Module):
-        raise NotAModuleError("model", model, "a torch.nn.Module")
+    require_module(model, "model")
     check_int("seq_len", seq_len, 1, none_ok=True)
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise ArgumentTypeError(

@@ -119,8 +119,9 @@ def declared(module: object) -> Declared | None:
     return None
 
 
-def require_module(module: object) -> nn.Module:
-    """``module`` itself when it is an ``nn.Module``; else the one "not a module" error.
+def require_module(module: object, argument: str = "module") -> nn.Module:
+    """``module`` itself when it is an ``nn.Module``; else the one "not a module" error, naming
+    ``argument`` (the caller's parameter name).
 
     >>> require_module("lstm")
     Traceback (most recent call last):
@@ -128,7 +129,7 @@ def require_module(module: object) -> nn.Module:
     rnninit.errors.NotAModuleError: module='lstm' (str) is not valid; expected a torch.nn.Module
     """
     if not isinstance(module, nn.Module):
-        raise NotAModuleError("module", module, "a torch.nn.Module")
+        raise NotAModuleError(argument, module, "a torch.nn.Module")
     return module
 
 
