@@ -5,6 +5,7 @@ of a sweep (one JSON file per run, exclusive lock files, ``--max-runs``)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -14,7 +15,24 @@ from typing import Any
 
 from rnninit_bench.crossdata import Problem, cd_plot, mean_ranks
 
-__all__ = ["cd_section", "mad", "mean_ranks", "run_claimed"]
+__all__ = ["cd_section", "load_runs", "mad", "mean_ranks", "report_cli", "run_claimed"]
+
+
+def load_runs(folder: Path) -> list[dict[str, Any]]:
+    """Every run record of a sweep: the JSON files of ``folder/runs``, in name order."""
+    return [json.loads(p.read_text()) for p in sorted((folder / "runs").glob("*.json"))]
+
+
+def report_cli(
+    report: Callable[[Path, int], Path], folder: Path, doc: str | None, argv: list[str] | None
+) -> int:
+    """The command line of a report: ``[FOLDER] [--min-seeds N]``; prints the report's path."""
+    ap = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    ap.add_argument("folder", type=Path, nargs="?", default=folder)
+    ap.add_argument("--min-seeds", type=int, default=5)
+    args = ap.parse_args(argv)
+    print(report(args.folder, args.min_seeds))
+    return 0
 
 
 def mad(vals: list[float]) -> float:

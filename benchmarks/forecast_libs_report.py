@@ -23,8 +23,6 @@ neuralforecast's training loss every 50 steps.
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import statistics
 import sys
@@ -33,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _report_common import cd_section, mad, mean_ranks
+from _report_common import cd_section, load_runs, mad, mean_ranks, report_cli
 from rnninit_bench.crossdata import Problem, compare, first_or_tied, wilcoxon_p
 
 MAIN = [
@@ -47,10 +45,6 @@ MAIN = [
 REFS = ("library", "auto_every_step")
 #: The sweep's tasks in its order (benchmarks/forecast_libs.py TASKS); others after them.
 TASKS = ["pf_deepar_ar", "pf_deepar_co2", "nf_lstm_airpassengers"]
-
-
-def load(folder: Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted((folder / "runs").glob("*.json"))]
 
 
 def _fmt_p(p: float) -> str:
@@ -111,7 +105,7 @@ def _settings(r: dict[str, Any]) -> str:
 
 def report(folder: Path, min_seeds: int = 5, tiny: bool = False) -> Path:
     """Write FOLDER/FORECAST_LIBS.md (and plots/); ``--tiny`` runs count only with ``tiny``."""
-    runs = [r for r in load(folder) if tiny or not r.get("tiny")]
+    runs = [r for r in load_runs(folder) if tiny or not r.get("tiny")]
     by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in runs:
         by[(r["task"], r["start"])].append(r)
@@ -229,14 +223,7 @@ def report(folder: Path, min_seeds: int = 5, tiny: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument(
-        "folder", type=Path, nargs="?", default=Path("benchmarks/results/forecast_libs")
-    )
-    ap.add_argument("--min-seeds", type=int, default=5)
-    args = ap.parse_args(argv)
-    print(report(args.folder, args.min_seeds))
-    return 0
+    return report_cli(report, Path("benchmarks/results/forecast_libs"), __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,7 @@ Per task and start, over the seeds:
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import math
 import statistics
 import sys
@@ -31,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _report_common import cd_section, mad, mean_ranks
+from _report_common import cd_section, load_runs, mad, mean_ranks, report_cli
 from rnninit_bench.crossdata import Problem, compare, first_or_tied
 
 LAST = 200  # episodes averaged for the final return
@@ -46,10 +44,6 @@ MAIN = [
     "auto_every_step",
     "auto_learned_state",
 ]
-
-
-def load(folder: Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted((folder / "runs").glob("*.json"))]
 
 
 def final_return(run: dict[str, Any]) -> float:
@@ -122,7 +116,7 @@ def curves(runs: list[dict[str, Any]], task: str, starts: list[str], path: Path)
 
 
 def report(folder: Path, min_seeds: int = 5) -> Path:
-    runs = load(folder)
+    runs = load_runs(folder)
     by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in runs:
         by[(r["task"], r["start"])].append(r)
@@ -217,12 +211,7 @@ def report(folder: Path, min_seeds: int = 5) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("folder", type=Path, nargs="?", default=Path("benchmarks/results/rl"))
-    ap.add_argument("--min-seeds", type=int, default=5)
-    args = ap.parse_args(argv)
-    print(report(args.folder, args.min_seeds))
-    return 0
+    return report_cli(report, Path("benchmarks/results/rl"), __doc__, argv)
 
 
 if __name__ == "__main__":
