@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from rnninit_bench.crossdata import Problem, first_or_tied, problems
+from rnninit_bench.results import load_results
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -61,9 +62,8 @@ def _row(p: Problem, kind: str, recommended: str, default: str) -> dict[str, Any
 
 def realdata_rows(folder: Path) -> list[dict[str, Any]]:
     """One row per problem of the real-data page (only its main starts compared)."""
-    records = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
     rows = []
-    for p in problems(records):
+    for p in problems(load_results(folder)):
         family = p.workload.split(",")[0].split(" (")[0]
         recommended = RECOMMENDED[family]
         rows.append(_row(p, p.workload, recommended, DEFAULT))

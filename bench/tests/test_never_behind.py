@@ -40,7 +40,12 @@ def _realdata(folder: Path, task: str, values: dict[str, list[float]]) -> None:
                     "scheme": scheme,
                     "seed": seed,
                 }
-                rec = {"config": config, "task": {"metric": metric}, "final": {key: v}}
+                rec = {
+                    "id": f"{task}-{scheme}-{seed}",
+                    "config": config,
+                    "task": {"metric": metric},
+                    "final": {key: v},
+                }
                 f.write(json.dumps(rec) + "\n")
 
 
