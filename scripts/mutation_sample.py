@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             print(name)
         return 0
     sample = [line.strip() for line in args.sample.read_text().splitlines() if line.strip()]
-    outside = {name: st for name, st in status.items() if name not in set(sample)}
+    drawn = set(sample)
+    outside = {name: st for name, st in status.items() if name not in drawn}
     decided = {name: st for name, st in outside.items() if st != "pending"}
     undecided = len(outside) - len(decided) + len(sample)
     judged = [status[name] for name in sample if status[name] != "pending"]
